@@ -1,0 +1,102 @@
+"""The CPU-bound half of ingest: normalise, analyse, match. Pure; runs in worker processes.
+
+Storing is the other half (lyssna.pipeline.ingest, lyssna.storage.mentions), done by one writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lyssna.core.errors import RecordError
+from lyssna.core.records import IncomingMention, TextAnalysis
+from lyssna.pipeline.normalise import normalise
+from lyssna.pipeline.readers import RawRecord
+from lyssna.query import MatchDocument, TopicMatcher, parse
+from lyssna.query.tokens import search_terms
+from lyssna.storage.quarantine import QuarantinedRecord
+
+
+class Analyzer(Protocol):
+    """The analysis seam: language and sentiment for a batch of texts (lyssna.analysis)."""
+
+    def analyse_many(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[TextAnalysis]: ...
+
+
+@dataclass(slots=True)
+class PreparedMention:
+    mention: IncomingMention
+    analysis: TextAnalysis
+    search_terms: str
+    topic_ids: list[int]
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    mentions: list[PreparedMention] = field(default_factory=list)
+    quarantined: list[QuarantinedRecord] = field(default_factory=list)
+
+
+class Preparer:
+    """Holds what preparing needs (analyser, compiled topics); one per process."""
+
+    def __init__(self, topics: Sequence[tuple[int, str]], analyzer: Analyzer) -> None:
+        self.matcher: TopicMatcher[int] = TopicMatcher({tid: parse(q) for tid, q in topics})
+        self.analyzer = analyzer
+
+    def prepare(
+        self, records: Sequence[RawRecord], *, default_channel: str, source: str | None
+    ) -> PreparedBatch:
+        batch = PreparedBatch()
+        accepted: list[tuple[IncomingMention, str | None]] = []
+        for record in records:
+            if record.data is None:
+                batch.quarantined.append(_quarantined(record, record.error or "unreadable"))
+                continue
+            try:
+                accepted.append(
+                    normalise(record.data, default_channel=default_channel, source=source)
+                )
+            except RecordError as exc:
+                batch.quarantined.append(_quarantined(record, str(exc)))
+        if not accepted:
+            return batch
+        analyses = self.analyzer.analyse_many(
+            [m.text for m, _ in accepted], [m.lang for m, _ in accepted]
+        )
+        for (mention, variant), analysis in zip(accepted, analyses, strict=True):
+            if variant and analysis.lang == "no" and analysis.lang_variant != variant:
+                analysis = _with_variant(analysis, variant)
+            doc = MatchDocument.build(
+                mention.text,
+                lang=analysis.lang,
+                lang_variant=analysis.lang_variant,
+                channel=mention.channel,
+                author=mention.author.handle if mention.author else None,
+                host=mention.host,
+                sentiment=analysis.sentiment,
+            )
+            batch.mentions.append(
+                PreparedMention(
+                    mention, analysis, search_terms(mention.text), self.matcher.match(doc)
+                )
+            )
+        return batch
+
+
+def _with_variant(analysis: TextAnalysis, variant: str) -> TextAnalysis:
+    return TextAnalysis(
+        lang=analysis.lang,
+        lang_confidence=analysis.lang_confidence,
+        sentiment=analysis.sentiment,
+        sentiment_score=analysis.sentiment_score,
+        lang_variant=variant,
+        explanation=analysis.explanation,
+    )
+
+
+def _quarantined(record: RawRecord, reason: str) -> QuarantinedRecord:
+    return QuarantinedRecord(record.origin, record.line, reason, record.source_text[:100_000])

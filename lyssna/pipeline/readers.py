@@ -1,0 +1,121 @@
+"""Read import files (JSON Lines, CSV) into raw records, one per line, never stopping at a bad one."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import orjson
+
+from lyssna.core.errors import UserError
+
+FileFormat = Literal["jsonl", "csv"]
+_EXTENSIONS: dict[str, FileFormat] = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+}
+
+# CSV has no nesting: these flat columns build the nested fields of the import format.
+_CSV_AUTHOR_COLUMNS = {"author_name": "name", "author_followers": "followers"}
+_CSV_METRIC_COLUMNS = ("likes", "shares", "replies", "views")
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One line of input: its parsed object, or why it could not be parsed."""
+
+    origin: str
+    line: int
+    data: dict[str, Any] | None
+    error: str | None = None
+    source_text: str = ""  # the line as read, kept for the quarantine
+
+
+def detect_format(path: Path, given: str | None) -> FileFormat:
+    if given:
+        if given not in ("jsonl", "csv"):
+            raise UserError(f"unknown format {given!r}: use jsonl or csv")
+        return given  # type: ignore[return-value]
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise UserError(f"cannot tell the format of {path.name}: give --format jsonl or --format csv")
+    return fmt
+
+
+def read_records(
+    stream: BinaryIO, origin: str, fmt: FileFormat, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[RawRecord]:
+    """Yield every record of the stream in order; `on_bytes` is told how much was read (progress)."""
+    if fmt == "jsonl":
+        yield from _read_jsonl(stream, origin, on_bytes)
+    else:
+        yield from _read_csv(stream, origin, on_bytes)
+
+
+def _read_jsonl(
+    stream: BinaryIO, origin: str, on_bytes: Callable[[int], None] | None
+) -> Iterator[RawRecord]:
+    for number, line in enumerate(stream, start=1):
+        if on_bytes:
+            on_bytes(len(line))
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            text = stripped.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            shown = stripped.decode("utf-8", errors="replace")
+            yield RawRecord(origin, number, None, f"not UTF-8 at byte {exc.start}", shown)
+            continue
+        try:
+            data = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield RawRecord(origin, number, None, f"not JSON: {exc}", text)
+            continue
+        if not isinstance(data, dict):
+            yield RawRecord(origin, number, None, "not a JSON object", text)
+            continue
+        yield RawRecord(origin, number, data, None, text)
+
+
+def _read_csv(
+    stream: BinaryIO, origin: str, on_bytes: Callable[[int], None] | None
+) -> Iterator[RawRecord]:
+    text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+    reader = csv.DictReader(text_stream)
+    previous_line = 1
+    for row in reader:
+        line = reader.line_num
+        if on_bytes:
+            on_bytes(sum(len(v or "") + 1 for v in row.values()))
+        number = previous_line + 1
+        previous_line = line
+        if None in row:  # more cells than header columns
+            yield RawRecord(origin, number, None, "more cells than the header has columns", str(row))
+            continue
+        yield RawRecord(origin, number, _nest_csv_row(row), None, _csv_line(row))
+
+
+def _nest_csv_row(row: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in row.items() if v not in ("", None)}
+    author: dict[str, Any] = {}
+    if "author" in data:
+        author["handle"] = data.pop("author")
+    for column, key in _CSV_AUTHOR_COLUMNS.items():
+        if column in data:
+            author[key] = data.pop(column)
+    if author:
+        data["author"] = author if len(author) > 1 or "handle" not in author else author["handle"]
+    metrics = {m: data.pop(m) for m in _CSV_METRIC_COLUMNS if m in data}
+    if metrics:
+        data["metrics"] = metrics
+    return data
+
+
+def _csv_line(row: dict[str, str]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(list(row.values()))
+    return out.getvalue().rstrip("\r\n")

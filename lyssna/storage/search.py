@@ -1,0 +1,251 @@
+"""Searching and counting stored mentions with the listening query language.
+
+The database narrows candidates (full-text index, field columns, time, topic); every candidate is
+then checked with the same `Query.matches` that ingest uses, so a query means the same thing on
+incoming and stored mentions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, func, literal_column, or_, select
+
+from lyssna.core.records import Author, Metrics, Reason
+from lyssna.query import MatchDocument, Query
+from lyssna.query.sql import candidate_filter
+from lyssna.storage.schema import mention_topics, mentions
+
+Period = Literal["hour", "day"]
+
+_PAGE = 1000
+
+
+@dataclass(slots=True)
+class StoredMention:
+    id: int
+    channel: str
+    external_id: str
+    created_at: datetime
+    text: str
+    author: Author | None
+    url: str | None
+    host: str | None
+    reply_to: str | None
+    lang: str | None
+    lang_variant: str | None
+    lang_confidence: float | None
+    sentiment: str | None
+    sentiment_score: float | None
+    explanation: tuple[Reason, ...]
+    metrics: Metrics
+    near_duplicate: bool
+    topics: list[str] = field(default_factory=list)
+
+    def match_document(self) -> MatchDocument:
+        return MatchDocument.build(
+            self.text,
+            lang=self.lang,
+            lang_variant=self.lang_variant,
+            channel=self.channel,
+            author=self.author.handle if self.author else None,
+            host=self.host,
+            sentiment=self.sentiment,
+        )
+
+
+def _stored(row: Any) -> StoredMention:
+    author = (
+        Author(row.author_handle, row.author_name, row.author_followers)
+        if row.author_handle
+        else None
+    )
+    return StoredMention(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        created_at=row.created_at,
+        text=row.text,
+        author=author,
+        url=row.url,
+        host=row.host,
+        reply_to=row.reply_to,
+        lang=row.lang,
+        lang_variant=row.lang_variant,
+        lang_confidence=row.lang_confidence,
+        sentiment=row.sentiment,
+        sentiment_score=row.sentiment_score,
+        explanation=tuple(Reason(**r) for r in (row.explanation or ())),
+        metrics=Metrics(row.likes, row.shares, row.replies, row.views),
+        near_duplicate=bool(row.near_duplicate),
+    )
+
+
+_COLUMNS = [c for c in mentions.c if c.name not in ("raw", "search_terms")]
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFilter:
+    query: Query | None = None
+    topic_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _conditions(conn: Connection, workspace_id: int, flt: MentionFilter) -> list[Any]:
+    conditions: list[Any] = [mentions.c.workspace_id == workspace_id]
+    if flt.query is not None:
+        narrowing = candidate_filter(flt.query, conn.dialect.name)
+        if narrowing is not None:
+            conditions.append(narrowing)
+    if flt.topic_id is not None:
+        conditions.append(
+            mentions.c.id.in_(
+                select(mention_topics.c.mention_id).where(mention_topics.c.topic_id == flt.topic_id)
+            )
+        )
+    if flt.since is not None:
+        conditions.append(mentions.c.created_at >= flt.since)
+    if flt.until is not None:
+        conditions.append(mentions.c.created_at < flt.until)
+    return conditions
+
+
+def iter_matching(
+    conn: Connection, workspace_id: int, flt: MentionFilter, *, newest_first: bool = True
+) -> Iterator[StoredMention]:
+    """Every stored mention the filter matches, newest first, read a page at a time."""
+    conditions = _conditions(conn, workspace_id, flt)
+    order = (
+        (mentions.c.created_at.desc(), mentions.c.id.desc())
+        if newest_first
+        else (mentions.c.created_at, mentions.c.id)
+    )
+    last: tuple[datetime, int] | None = None
+    while True:
+        statement = select(*_COLUMNS).where(*conditions)
+        if last is not None:
+            at, mention_id = last
+            if newest_first:
+                statement = statement.where(
+                    or_(
+                        mentions.c.created_at < at,
+                        and_(mentions.c.created_at == at, mentions.c.id < mention_id),
+                    )
+                )
+            else:
+                statement = statement.where(
+                    or_(
+                        mentions.c.created_at > at,
+                        and_(mentions.c.created_at == at, mentions.c.id > mention_id),
+                    )
+                )
+        rows = conn.execute(statement.order_by(*order).limit(_PAGE)).all()
+        for row in rows:
+            stored = _stored(row)
+            if flt.query is None or flt.query.matches(stored.match_document()):
+                yield stored
+        if len(rows) < _PAGE:
+            return
+        last = (rows[-1].created_at, rows[-1].id)
+
+
+def search(
+    conn: Connection, workspace_id: int, flt: MentionFilter, *, limit: int = 50
+) -> list[StoredMention]:
+    from lyssna.storage.mentions import topic_names_for
+
+    found: list[StoredMention] = []
+    for stored in iter_matching(conn, workspace_id, flt):
+        found.append(stored)
+        if len(found) >= limit:
+            break
+    names = topic_names_for(conn, [m.id for m in found])
+    for m in found:
+        m.topics = names[m.id]
+    return found
+
+
+@dataclass(slots=True)
+class Counts:
+    total: int = 0
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+    unknown: int = 0
+
+    def add(self, sentiment: str | None, n: int) -> None:
+        self.total += n
+        if sentiment in ("negative", "neutral", "positive"):
+            setattr(self, sentiment, getattr(self, sentiment) + n)
+        else:
+            self.unknown += n
+
+    @property
+    def net_sentiment(self) -> float | None:
+        """(positive - negative) / total, the industry's net sentiment."""
+        return (self.positive - self.negative) / self.total if self.total else None
+
+
+def _hour_bucket(conn: Connection, column: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)  # stored as 'YYYY-MM-DD HH:MM:SS...' in UTC
+
+
+def count_by_topic(
+    conn: Connection,
+    workspace_id: int,
+    topic_ids: Sequence[int] | None,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: Period | None = None,
+    timezone: str = "UTC",
+) -> dict[int | None, dict[str | None, Counts]]:
+    """topic id (None: all mentions) -> period label (None when not by period) -> counts.
+
+    Counting happens per UTC hour in the database; hours are then folded into the workspace's
+    local hours or days here, so day boundaries follow the workspace's time zone.
+    """
+    zone = ZoneInfo(timezone)
+    result: dict[int | None, dict[str | None, Counts]] = defaultdict(lambda: defaultdict(Counts))
+
+    def fold(topic: int | None, hour: str | None, sentiment: str | None, n: int) -> None:
+        label = None
+        if by is not None and hour is not None:
+            local = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+            label = local.strftime("%Y-%m-%d %H:00" if by == "hour" else "%Y-%m-%d")
+        result[topic][label].add(sentiment, n)
+
+    time_conditions = []
+    if since is not None:
+        time_conditions.append(mentions.c.created_at >= since)
+    if until is not None:
+        time_conditions.append(mentions.c.created_at < until)
+    hour = _hour_bucket(conn, mentions.c.created_at).label("hour") if by else literal_column("NULL").label("hour")
+
+    topic_query = (
+        select(mention_topics.c.topic_id, hour, mentions.c.sentiment, func.count().label("n"))
+        .join(mentions, mentions.c.id == mention_topics.c.mention_id)
+        .where(mentions.c.workspace_id == workspace_id, *time_conditions)
+        .group_by(mention_topics.c.topic_id, literal_column("hour"), mentions.c.sentiment)
+    )
+    if topic_ids is not None:
+        topic_query = topic_query.where(mention_topics.c.topic_id.in_(list(topic_ids)))
+    for row in conn.execute(topic_query):
+        fold(row.topic_id, row.hour, row.sentiment, row.n)
+    if topic_ids is None:
+        all_query = (
+            select(hour, mentions.c.sentiment, func.count().label("n"))
+            .where(mentions.c.workspace_id == workspace_id, *time_conditions)
+            .group_by(literal_column("hour"), mentions.c.sentiment)
+        )
+        for row in conn.execute(all_query):
+            fold(None, row.hour, row.sentiment, row.n)
+    return result
