@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
 from lyssna.core.clock import utcnow
+from lyssna.storage.dialect import bulk_insert
 from lyssna.storage.schema import events
 
 MENTION_NEW = "mention.new"
@@ -30,8 +31,9 @@ def emit_many(
     if not subjects:
         return
     now = utcnow()
-    conn.execute(
-        insert(events),
+    bulk_insert(
+        conn,
+        events,
         [
             {"workspace_id": workspace_id, "kind": kind, "subject_id": s, "payload": p,
              "created_at": now}

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
 
 from lyssna.core.clock import utcnow
 from lyssna.storage import events
+from lyssna.storage.dialect import bulk_insert, reserve_ids
 from lyssna.storage.schema import mention_topics, mentions
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def _row(p: PreparedMention, workspace_id: int, source_id: int | None, now: date
         "lang_confidence": a.lang_confidence,
         "sentiment": a.sentiment,
         "sentiment_score": a.sentiment_score,
-        "explanation": [asdict(r) for r in a.explanation],
+        "explanation": [{"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation],
         "likes": m.metrics.likes,
         "shares": m.metrics.shares,
         "replies": m.metrics.replies,
@@ -115,12 +116,11 @@ def store_batch(
 
     new_ids: list[int] = []
     if fresh:
+        new_ids = reserve_ids(conn, mentions, len(fresh))
         rows = [_row(p, workspace_id, source_id, now) for p in fresh]
-        for chunk in _chunks(rows):
-            result = conn.execute(
-                insert(mentions).returning(mentions.c.id, sort_by_parameter_order=True), chunk
-            )
-            new_ids.extend(result.scalars())
+        for mention_id, row in zip(new_ids, rows, strict=True):
+            row["id"] = mention_id
+        bulk_insert(conn, mentions, rows)
     if edited:
         _update_edited(conn, workspace_id, source_id, edited, now)
 
@@ -131,8 +131,7 @@ def store_batch(
                 {"topic_id": topic_id, "mention_id": mention_id, "created_at": p.mention.created_at}
             )
             outcome.matched[topic_id] += 1
-    if matches:
-        conn.execute(insert(mention_topics), matches)
+    bulk_insert(conn, mention_topics, matches)
 
     _flag_near_duplicates(conn, workspace_id, {p.mention.fingerprint for p in latest.values()})
     events.emit_many(conn, workspace_id, events.MENTION_NEW, [(i, None) for i in new_ids])
