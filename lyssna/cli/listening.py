@@ -203,9 +203,13 @@ def search(
         console.print("No mentions found.")
         return
     table = Table("When (UTC)", "Channel", "Author", "Lang", "Sentiment", "Text", "Topics")
+    for column in table.columns[:5]:
+        column.no_wrap = True
+    table.columns[5].ratio = 1
+    table.columns[5].min_width = 30
     for m in found:
         table.add_row(
-            m.created_at.strftime("%Y-%m-%d %H:%M"), m.channel,
+            m.created_at.strftime("%m-%d %H:%M"), m.channel,
             m.author.handle if m.author else "", m.lang or "", m.sentiment or "",
             m.text if len(m.text) <= 140 else m.text[:139] + "…", ", ".join(m.topics),
         )

@@ -8,6 +8,7 @@ import typer
 
 from lyssna import __version__
 from lyssna.cli import common
+from lyssna.cli.analyze import analyze_command
 from lyssna.cli.common import console, guarded
 from lyssna.cli.demo import demo
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
@@ -83,17 +84,6 @@ app.command()(ingest)
 app.command()(search)
 app.command()(stats)
 app.command()(demo)
-
-
-def _register_optional() -> None:
-    """Commands from parts that may be absent in a trimmed install."""
-    try:
-        from lyssna.cli.analyze import analyze_command
-    except ImportError:
-        return
-    app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
-        guarded(analyze_command)
-    )
-
-
-_register_optional()
+app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
+    guarded(analyze_command)
+)
