@@ -37,9 +37,22 @@ from lyssna.storage.search import MentionFilter, search  # noqa: E402
 from lyssna.workspace import init_workspace  # noqa: E402
 
 FLOOR_COLUMNS = [
-    "workspace_id", "channel", "external_id", "text", "created_at", "author_handle",
-    "author_name", "author_followers", "url", "lang", "reply_to", "likes", "shares",
-    "replies", "views", "raw",
+    "workspace_id",
+    "channel",
+    "external_id",
+    "text",
+    "created_at",
+    "author_handle",
+    "author_name",
+    "author_followers",
+    "url",
+    "lang",
+    "reply_to",
+    "likes",
+    "shares",
+    "replies",
+    "views",
+    "raw",
 ]
 
 
@@ -55,14 +68,30 @@ def floor(path: Path, db: Path) -> float:
             r = orjson.loads(line)
             author = r.get("author") or {}
             metrics = r.get("metrics") or {}
-            rows.append((
-                1, r.get("channel", "import"), r["id"], r["text"], r["created_at"],
-                author.get("handle"), author.get("name"), author.get("followers"), r.get("url"),
-                r.get("lang"), r.get("reply_to"), metrics.get("likes"), metrics.get("shares"),
-                metrics.get("replies"), metrics.get("views"), line,
-            ))
+            rows.append(
+                (
+                    1,
+                    r.get("channel", "import"),
+                    r["id"],
+                    r["text"],
+                    r["created_at"],
+                    author.get("handle"),
+                    author.get("name"),
+                    author.get("followers"),
+                    r.get("url"),
+                    r.get("lang"),
+                    r.get("reply_to"),
+                    metrics.get("likes"),
+                    metrics.get("shares"),
+                    metrics.get("replies"),
+                    metrics.get("views"),
+                    line,
+                )
+            )
     with conn:
-        conn.executemany(f"INSERT INTO m ({', '.join(FLOOR_COLUMNS)}) VALUES ({placeholders})", rows)
+        conn.executemany(
+            f"INSERT INTO m ({', '.join(FLOOR_COLUMNS)}) VALUES ({placeholders})", rows
+        )
     elapsed = time.perf_counter() - start
     conn.close()
     return len(rows) / elapsed
@@ -85,7 +114,9 @@ def full_ingest(path: Path, tmp: Path, topics: list[tuple[str, str]], name: str,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--topics", type=int, default=50)
     parser.add_argument("--scaling-count", type=int, default=20_000)
@@ -102,10 +133,14 @@ def main() -> None:
         print(f"floor (parse + executemany, no indexes): {floor_rate:,.0f} rows/s")
         _, summary, seconds = full_ingest(path, tmp, topics, "full")
         rate = summary.read / seconds
-        print(f"full ingest, {len(topics)} topics, {args.count:,} mentions: {seconds:.1f} s, "
-              f"{rate:,.0f} mentions/s (new {summary.new:,}, quarantined {summary.quarantined})")
-        print(f"ratio full/floor: {floor_rate / rate:.1f}x (target <= 15), "
-              f"mentions/s target >= 10,000: {'met' if rate >= 10_000 else 'NOT met'}")
+        print(
+            f"full ingest, {len(topics)} topics, {args.count:,} mentions: {seconds:.1f} s, "
+            f"{rate:,.0f} mentions/s (new {summary.new:,}, quarantined {summary.quarantined})"
+        )
+        print(
+            f"ratio full/floor: {floor_rate / rate:.1f}x (target <= 15), "
+            f"mentions/s target >= 10,000: {'met' if rate >= 10_000 else 'NOT met'}"
+        )
         own, child = peak_memory_mib()
         print(f"peak memory: main {own:,.0f} MiB, largest worker {child:,.0f} MiB")
 
@@ -116,7 +151,9 @@ def main() -> None:
             _, s, sec = full_ingest(small, tmp, scaled, f"scale{n}", workers=1)
             per = sec / s.read * 1e6
             base_rate = base_rate or per
-            print(f"topics {n:>5}: {per:,.0f} µs/mention in one process ({per / base_rate:.2f}x of 50)")
+            print(
+                f"topics {n:>5}: {per:,.0f} µs/mention, one process ({per / base_rate:.2f}x of 50)"
+            )
 
         if args.skip_search:
             return
@@ -124,7 +161,10 @@ def main() -> None:
         ctx, s, sec = full_ingest(big, tmp, topics, "search")
         print(f"search workspace: {s.new:,} mentions ingested in {sec:.0f} s")
         queries = [q for _, q, _ in demo_topics()] + [
-            '"inte bra"', "kundtj* OR kundeservice*", "lang:da -spam", "sentiment:negative app*",
+            '"inte bra"',
+            "kundtj* OR kundeservice*",
+            "lang:da -spam",
+            "sentiment:negative app*",
         ]
         latencies: dict[str, list[float]] = {}
         with ctx.engine.connect() as conn:
@@ -137,8 +177,10 @@ def main() -> None:
         every = [v for vs in latencies.values() for v in vs[1:]]
         for query, values in latencies.items():
             print(f"  search {query[:60]!r}: p50 {percentile(values[1:], 50):.0f} ms")
-        print(f"search on {s.new:,} mentions, limit 50: p50 {percentile(every, 50):.0f} ms, "
-              f"p95 {percentile(every, 95):.0f} ms (target p95 < 200 ms)")
+        print(
+            f"search on {s.new:,} mentions, limit 50: p50 {percentile(every, 50):.0f} ms, "
+            f"p95 {percentile(every, 95):.0f} ms (target p95 < 200 ms)"
+        )
         own, child = peak_memory_mib()
         print(f"peak memory: main {own:,.0f} MiB, largest worker {child:,.0f} MiB")
 

@@ -56,7 +56,9 @@ def match_stored(conn: Connection, workspace_id: int, topic: Topic) -> int:
     return matched
 
 
-def add_topic(ctx: WorkspaceContext, name: str, query: str, kind: str = "theme") -> tuple[Topic, int]:
+def add_topic(
+    ctx: WorkspaceContext, name: str, query: str, kind: str = "theme"
+) -> tuple[Topic, int]:
     """Add a topic and match it against the mentions already stored."""
     name = _check_name(name)
     _check_kind(kind)
@@ -68,7 +70,9 @@ def add_topic(ctx: WorkspaceContext, name: str, query: str, kind: str = "theme")
     return topic, matched
 
 
-def edit_topic(ctx: WorkspaceContext, name: str, query: str, kind: str | None = None) -> tuple[Topic, int]:
+def edit_topic(
+    ctx: WorkspaceContext, name: str, query: str, kind: str | None = None
+) -> tuple[Topic, int]:
     """Change a topic's query; its matches are recomputed over the stored mentions."""
     parse(query)
     with write_transaction(ctx.engine) as conn:

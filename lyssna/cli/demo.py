@@ -18,7 +18,9 @@ from lyssna.workspace import init_workspace
 
 @guarded
 def demo(
-    count: int | None = typer.Option(None, "--count", help="Mentions to generate (default: a natural volume)"),
+    count: int | None = typer.Option(
+        None, "--count", help="Mentions to generate (default: a natural volume)"
+    ),
     days: int = typer.Option(35, "--days", min=1, max=365, help="Days of history"),
     reset: bool = typer.Option(False, "--reset", help="Regenerate even if the demo has data"),
 ) -> None:
@@ -38,7 +40,9 @@ def demo(
     with ctx.engine.connect() as conn:
         stored = mention_store.count(conn, ctx.workspace.id)
     if stored and not reset:
-        console.print(f"The demo workspace already holds {stored:,} mentions (use --reset to reload).")
+        console.print(
+            f"The demo workspace already holds {stored:,} mentions (use --reset to reload)."
+        )
     else:
         existing = {t.name for t in listening.list_topics(ctx)}
         for name, query, kind in demo_topics():
@@ -49,8 +53,11 @@ def demo(
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "demo.jsonl"
             with Progress(
-                TextColumn("Generating"), BarColumn(), MofNCompleteColumn(),
-                console=common.err_console, transient=True,
+                TextColumn("Generating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=common.err_console,
+                transient=True,
             ) as progress:
                 task = progress.add_task("generate", total=count)
                 written = write_jsonl(

@@ -22,8 +22,12 @@ from lyssna.storage import topics as topic_store
 from lyssna.storage.search import MentionFilter, StoredMention, count_by_topic
 from lyssna.storage.search import search as search_mentions
 
-topics_app = typer.Typer(help="Named listening queries: brands, competitors, themes.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Records that could not be imported, with the reason.", no_args_is_help=True)
+topics_app = typer.Typer(
+    help="Named listening queries: brands, competitors, themes.", no_args_is_help=True
+)
+quarantine_app = typer.Typer(
+    help="Records that could not be imported, with the reason.", no_args_is_help=True
+)
 
 
 @topics_app.command("add")
@@ -57,7 +61,9 @@ def topics_edit(
     """Change a topic's query; its matches are recomputed."""
     ctx = common.workspace()
     topic, matched = listening.edit_topic(ctx, name, query, kind)
-    console.print(f"Topic [bold]{topic.name}[/] now matches {matched:,} stored mentions.", highlight=False)
+    console.print(
+        f"Topic [bold]{topic.name}[/] now matches {matched:,} stored mentions.", highlight=False
+    )
 
 
 @topics_app.command("list")
@@ -86,10 +92,18 @@ def topics_remove(name: str = typer.Argument(...)) -> None:
 
 @guarded
 def ingest(
-    files: list[Path] = typer.Argument(..., help="JSON Lines or CSV files", exists=True, dir_okay=False),
-    fmt: str | None = typer.Option(None, "--format", help="jsonl or csv (default: from the file name)"),
-    source: str | None = typer.Option(None, "--source", help="Label for where these records came from"),
-    channel: str = typer.Option("import", "--channel", help="Channel for records that do not name one"),
+    files: list[Path] = typer.Argument(
+        ..., help="JSON Lines or CSV files", exists=True, dir_okay=False
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", help="jsonl or csv (default: from the file name)"
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Label for where these records came from"
+    ),
+    channel: str = typer.Option(
+        "import", "--channel", help="Channel for records that do not name one"
+    ),
 ) -> None:
     """Import mentions from files; prints what was new, duplicate, quarantined and matched.
 
@@ -107,12 +121,20 @@ def ingest(
     )
     total = sum(p.stat().st_size for p in files)
     with Progress(
-        TextColumn("Ingesting"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-        console=common.err_console, transient=True, disable=total < 1_000_000,
+        TextColumn("Ingesting"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=common.err_console,
+        transient=True,
+        disable=total < 1_000_000,
     ) as progress:
         task = progress.add_task("ingest", total=total)
         summary = ingestor.ingest_files(
-            files, fmt=fmt, source=source, channel=channel,
+            files,
+            fmt=fmt,
+            source=source,
+            channel=channel,
             on_progress=lambda n: progress.advance(task, n),
         )
     console.print(
@@ -148,13 +170,25 @@ def _mention_dict(m: StoredMention) -> dict[str, object]:
         "reply_to": m.reply_to,
         "near_duplicate": m.near_duplicate,
         "metrics": {
-            "likes": m.metrics.likes, "shares": m.metrics.shares,
-            "replies": m.metrics.replies, "views": m.metrics.views,
+            "likes": m.metrics.likes,
+            "shares": m.metrics.shares,
+            "replies": m.metrics.replies,
+            "views": m.metrics.views,
         },
     }
 
 
-_CSV_COLUMNS = ["id", "channel", "created_at", "author", "text", "url", "lang", "sentiment", "topics"]
+_CSV_COLUMNS = [
+    "id",
+    "channel",
+    "created_at",
+    "author",
+    "text",
+    "url",
+    "lang",
+    "sentiment",
+    "topics",
+]
 
 
 @guarded
@@ -184,8 +218,10 @@ def search(
     topic_id = listening.topic_ids(ctx, [topic])[0] if topic else None
     with ctx.engine.connect() as conn:
         found = search_mentions(
-            conn, ctx.workspace.id,
-            MentionFilter(query=parsed, topic_id=topic_id, since=start, until=end), limit=limit,
+            conn,
+            ctx.workspace.id,
+            MentionFilter(query=parsed, topic_id=topic_id, since=start, until=end),
+            limit=limit,
         )
     if fmt == "jsonl":
         for m in found:
@@ -209,9 +245,13 @@ def search(
     table.columns[5].min_width = 30
     for m in found:
         table.add_row(
-            m.created_at.strftime("%m-%d %H:%M"), m.channel,
-            m.author.handle if m.author else "", m.lang or "", m.sentiment or "",
-            m.text if len(m.text) <= 140 else m.text[:139] + "…", ", ".join(m.topics),
+            m.created_at.strftime("%m-%d %H:%M"),
+            m.channel,
+            m.author.handle if m.author else "",
+            m.lang or "",
+            m.sentiment or "",
+            m.text if len(m.text) <= 140 else m.text[:139] + "…",
+            ", ".join(m.topics),
         )
     console.print(table)
 
@@ -241,7 +281,12 @@ def stats(
         all_topics = {t.id: t.name for t in topic_store.list_all(conn, ctx.workspace.id)}
         ids = listening.topic_ids(ctx, topic) if topic else None
         counts = count_by_topic(
-            conn, ctx.workspace.id, ids, since=start, until=end, by=by,  # type: ignore[arg-type]
+            conn,
+            ctx.workspace.id,
+            ids,
+            since=start,
+            until=end,
+            by=by,  # type: ignore[arg-type]
             timezone=ctx.workspace.timezone,
         )
     rows = []
@@ -251,11 +296,17 @@ def stats(
         for period in sorted(counts[key], key=lambda p: p or ""):
             c = counts[key][period]
             net = c.net_sentiment
-            rows.append({
-                "topic": name, "period": period, "total": c.total, "negative": c.negative,
-                "neutral": c.neutral, "positive": c.positive,
-                "net_sentiment": round(net, 3) if net is not None else None,
-            })
+            rows.append(
+                {
+                    "topic": name,
+                    "period": period,
+                    "total": c.total,
+                    "negative": c.negative,
+                    "neutral": c.neutral,
+                    "positive": c.positive,
+                    "net_sentiment": round(net, 3) if net is not None else None,
+                }
+            )
     if fmt == "jsonl":
         for r in rows:
             sys.stdout.buffer.write(orjson.dumps(r) + b"\n")
@@ -268,7 +319,9 @@ def stats(
     if not rows:
         console.print("No mentions yet.")
         return
-    columns = ["Topic"] + (["Period"] if by else []) + ["Total", "Negative", "Neutral", "Positive", "Net"]
+    columns = (
+        ["Topic"] + (["Period"] if by else []) + ["Total", "Negative", "Neutral", "Positive", "Net"]
+    )
     table = Table(*columns, title=f"Mentions ({ctx.workspace.timezone})" if by else "Mentions")
     for r in rows:
         net = "" if r["net_sentiment"] is None else f"{r['net_sentiment']:+.0%}"

@@ -36,7 +36,9 @@ def main(
         None, "--home", help="Workspace home folder [env: LYSSNA_HOME; default: user data dir]"
     ),
     database_url: str | None = typer.Option(
-        None, "--database-url", help="Database URL [env: LYSSNA_DATABASE_URL; default: SQLite in home]"
+        None,
+        "--database-url",
+        help="Database URL [env: LYSSNA_DATABASE_URL; default: SQLite in home]",
     ),
     workspace: str | None = typer.Option(
         None, "--workspace", "-w", help="Workspace name [env: LYSSNA_WORKSPACE; default: default]"
@@ -53,7 +55,9 @@ def main(
 def init(
     name: str | None = typer.Option(None, "--name", help="Display name of the workspace"),
     timezone: str | None = typer.Option(
-        None, "--timezone", help="Time zone for days and hours in reports (default Europe/Stockholm)"
+        None,
+        "--timezone",
+        help="Time zone for days and hours in reports (default Europe/Stockholm)",
     ),
 ) -> None:
     """Create (or upgrade) the workspace: its folder, its database and schema.

@@ -1,7 +1,7 @@
 """Every error Lyssna raises on purpose, grouped by what the caller should do.
 
     LyssnaError                    base; carries a message meant for a person
-    +-- UserError                  the user asked for something wrong: show the message, no traceback
+    +-- UserError                  the user asked for the impossible: show the message only
     |   +-- ConfigurationError     settings or environment are wrong (bad URL, missing workspace)
     |   +-- QuerySyntaxError       a listening query is malformed; knows the column (1-based)
     |   +-- NotFoundError          a named thing (topic, source, workspace) does not exist

@@ -1,4 +1,4 @@
-"""Typed records that flow through Lyssna. No platform knows about these, and these know no platform."""
+"""Typed records that flow through Lyssna. They know no platform."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ class Metrics:
 class Reason:
     """One thing that pushed a sentiment verdict: a word, phrase, emoji or rule, and its weight."""
 
-    kind: str  # "word", "phrase", "emoji", "emoticon", "negation", "intensifier", "rule", "model"...
+    kind: (
+        str  # "word", "phrase", "emoji", "emoticon", "negation", "intensifier", "rule", "model"...
+    )
     text: str
     weight: float
 
@@ -71,7 +73,9 @@ class IncomingMention:
     raw: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     text_hash: str = ""
-    fingerprint: str = ""  # near-duplicate key: same words, whatever the punctuation, links, handles
+    fingerprint: str = (
+        ""  # near-duplicate key: same words, whatever the punctuation, links, handles
+    )
 
 
 @dataclass(slots=True, frozen=True)

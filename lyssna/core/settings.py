@@ -27,7 +27,7 @@ class Settings(BaseModel):
     home: Path
     database_url: str
     workspace: str = "default"
-    # Worker processes for the CPU-heavy part of ingest (normalise, analyse, match); 0 = one per core.
+    # Processes for the CPU-heavy half of ingest (normalise, analyse, match); 0: one per core.
     ingest_workers: int = 0
     ingest_batch_size: int = 2000
 

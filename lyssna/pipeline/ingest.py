@@ -21,8 +21,8 @@ from lyssna.pipeline.prepare import Analyzer, PreparedBatch, Preparer
 from lyssna.pipeline.readers import RawRecord, detect_format, read_records
 from lyssna.storage import mentions as mention_store
 from lyssna.storage import quarantine, sources
-from lyssna.storage.database import write_transaction
 from lyssna.storage import topics as topic_store
+from lyssna.storage.database import write_transaction
 from lyssna.storage.mentions import StoreOutcome
 
 AnalyzerFactory = Callable[[], Analyzer]
@@ -168,7 +168,9 @@ class Ingestor:
         for future in in_flight:
             self._store(future.result(), summary, source_id)
 
-    def _store(self, prepared: PreparedBatch, summary: IngestSummary, source_id: int | None) -> None:
+    def _store(
+        self, prepared: PreparedBatch, summary: IngestSummary, source_id: int | None
+    ) -> None:
         with write_transaction(self.engine) as conn:
             quarantine.add_many(conn, self.workspace_id, prepared.quarantined)
             outcome: StoreOutcome = mention_store.store_batch(

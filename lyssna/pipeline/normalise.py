@@ -102,7 +102,9 @@ def _author(value: Any) -> Author | None:
         handle = _clean_text(value, "author").lstrip("@")
         return Author(handle=handle) if handle else None
     if not isinstance(value, dict):
-        raise RecordError("author must be a handle string or an object with handle, name, followers")
+        raise RecordError(
+            "author must be a handle string or an object with handle, name, followers"
+        )
     handle_value = value.get("handle")
     if not isinstance(handle_value, str) or not handle_value.strip():
         raise RecordError("author.handle is missing or not a string")

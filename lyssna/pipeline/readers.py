@@ -1,4 +1,4 @@
-"""Read import files (JSON Lines, CSV) into raw records, one per line, never stopping at a bad one."""
+"""Read import files (JSON Lines, CSV) into raw records, never stopping at a bad one."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from lyssna.core.errors import UserError
 
 FileFormat = Literal["jsonl", "csv"]
 _EXTENSIONS: dict[str, FileFormat] = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
 }
 
 # CSV has no nesting: these flat columns build the nested fields of the import format.
@@ -41,14 +44,16 @@ def detect_format(path: Path, given: str | None) -> FileFormat:
         return given  # type: ignore[return-value]
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(f"cannot tell the format of {path.name}: give --format jsonl or --format csv")
+        raise UserError(
+            f"cannot tell the format of {path.name}: give --format jsonl or --format csv"
+        )
     return fmt
 
 
 def read_records(
     stream: BinaryIO, origin: str, fmt: FileFormat, on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[RawRecord]:
-    """Yield every record of the stream in order; `on_bytes` is told how much was read (progress)."""
+    """Every record of the stream in order; `on_bytes` hears how much was read."""
     if fmt == "jsonl":
         yield from _read_jsonl(stream, origin, on_bytes)
     else:
@@ -94,7 +99,9 @@ def _read_csv(
         number = previous_line + 1
         previous_line = line
         if None in row:  # more cells than header columns
-            yield RawRecord(origin, number, None, "more cells than the header has columns", str(row))
+            yield RawRecord(
+                origin, number, None, "more cells than the header has columns", str(row)
+            )
             continue
         yield RawRecord(origin, number, _nest_csv_row(row), None, _csv_line(row))
 

@@ -37,7 +37,9 @@ def make_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            parsed, connect_args={"timeout": 30}, poolclass=NullPool if not parsed.database else None
+            parsed,
+            connect_args={"timeout": 30},
+            poolclass=NullPool if not parsed.database else None,
         )
         _tune_sqlite(engine)
         return engine

@@ -52,9 +52,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f"VALUES ({', '.join(marker for _ in columns)})"
     )
     pairs = list(zip(columns, converters, strict=True))
-    values = [
-        tuple(row[c] if f is None else f(row[c]) for c, f in pairs) for row in rows
-    ]
+    values = [tuple(row[c] if f is None else f(row[c]) for c, f in pairs) for row in rows]
     conn.exec_driver_sql(statement, values)
 
 

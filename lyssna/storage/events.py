@@ -26,7 +26,10 @@ class Event:
 
 
 def emit_many(
-    conn: Connection, workspace_id: int, kind: str, subjects: list[tuple[int, dict[str, Any] | None]]
+    conn: Connection,
+    workspace_id: int,
+    kind: str,
+    subjects: list[tuple[int, dict[str, Any] | None]],
 ) -> None:
     if not subjects:
         return
@@ -35,14 +38,21 @@ def emit_many(
         conn,
         events,
         [
-            {"workspace_id": workspace_id, "kind": kind, "subject_id": s, "payload": p,
-             "created_at": now}
+            {
+                "workspace_id": workspace_id,
+                "kind": kind,
+                "subject_id": s,
+                "payload": p,
+                "created_at": now,
+            }
             for s, p in subjects
         ],
     )
 
 
-def read_after(conn: Connection, workspace_id: int, after_id: int = 0, limit: int = 1000) -> list[Event]:
+def read_after(
+    conn: Connection, workspace_id: int, after_id: int = 0, limit: int = 1000
+) -> list[Event]:
     """Events newer than `after_id`, oldest first: a consumer remembers the last id it handled."""
     rows = conn.execute(
         select(events)

@@ -39,7 +39,9 @@ class StoreOutcome:
         self.matched.update(other.matched)
 
 
-def _row(p: PreparedMention, workspace_id: int, source_id: int | None, now: datetime) -> dict[str, Any]:
+def _row(
+    p: PreparedMention, workspace_id: int, source_id: int | None, now: datetime
+) -> dict[str, Any]:
     m, a = p.mention, p.analysis
     return {
         "workspace_id": workspace_id,
@@ -65,7 +67,9 @@ def _row(p: PreparedMention, workspace_id: int, source_id: int | None, now: date
         "lang_confidence": a.lang_confidence,
         "sentiment": a.sentiment,
         "sentiment_score": a.sentiment_score,
-        "explanation": [{"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation],
+        "explanation": [
+            {"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation
+        ],
         "likes": m.metrics.likes,
         "shares": m.metrics.shares,
         "replies": m.metrics.replies,
@@ -191,7 +195,9 @@ def _flag_near_duplicates(conn: Connection, workspace_id: int, fingerprints: set
 def count(conn: Connection, workspace_id: int) -> int:
     return int(
         conn.execute(
-            select(func.count()).select_from(mentions).where(mentions.c.workspace_id == workspace_id)
+            select(func.count())
+            .select_from(mentions)
+            .where(mentions.c.workspace_id == workspace_id)
         ).scalar_one()
     )
 

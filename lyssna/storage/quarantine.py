@@ -28,8 +28,12 @@ def add_many(conn: Connection, workspace_id: int, records: list[QuarantinedRecor
     now = utcnow()
     rows = [
         {
-            "workspace_id": workspace_id, "origin": r.origin, "line": r.line,
-            "reason": r.reason, "payload": r.payload, "created_at": now,
+            "workspace_id": workspace_id,
+            "origin": r.origin,
+            "line": r.line,
+            "reason": r.reason,
+            "payload": r.payload,
+            "created_at": now,
         }
         for r in records
     ]
@@ -49,6 +53,8 @@ def list_recent(conn: Connection, workspace_id: int, limit: int = 100) -> list[Q
 def count(conn: Connection, workspace_id: int) -> int:
     return int(
         conn.execute(
-            select(func.count()).select_from(quarantine).where(quarantine.c.workspace_id == workspace_id)
+            select(func.count())
+            .select_from(quarantine)
+            .where(quarantine.c.workspace_id == workspace_id)
         ).scalar_one()
     )

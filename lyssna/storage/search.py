@@ -228,7 +228,11 @@ def count_by_topic(
         time_conditions.append(mentions.c.created_at >= since)
     if until is not None:
         time_conditions.append(mentions.c.created_at < until)
-    hour = _hour_bucket(conn, mentions.c.created_at).label("hour") if by else literal_column("NULL").label("hour")
+    hour = (
+        _hour_bucket(conn, mentions.c.created_at).label("hour")
+        if by
+        else literal_column("NULL").label("hour")
+    )
 
     topic_query = (
         select(mention_topics.c.topic_id, hour, mentions.c.sentiment, func.count().label("n"))

@@ -21,8 +21,12 @@ def add(conn: Connection, workspace_id: int, name: str, query: str, kind: str) -
         with conn.begin_nested():
             conn.execute(
                 insert(topics).values(
-                    workspace_id=workspace_id, name=name, query=query, kind=kind,
-                    created_at=now, updated_at=now,
+                    workspace_id=workspace_id,
+                    name=name,
+                    query=query,
+                    kind=kind,
+                    created_at=now,
+                    updated_at=now,
                 )
             )
     except IntegrityError as exc:

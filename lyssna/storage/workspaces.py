@@ -26,7 +26,9 @@ def get(conn: Connection, slug: str) -> Workspace:
     return Workspace(row.id, row.slug, row.name, row.timezone)
 
 
-def ensure(conn: Connection, slug: str, name: str | None = None, timezone: str | None = None) -> Workspace:
+def ensure(
+    conn: Connection, slug: str, name: str | None = None, timezone: str | None = None
+) -> Workspace:
     """The workspace with this slug, created if it does not exist yet."""
     row = conn.execute(select(workspaces).where(workspaces.c.slug == slug)).first()
     if row is None:

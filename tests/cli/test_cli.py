@@ -13,12 +13,27 @@ from typer.testing import CliRunner
 from lyssna.cli.main import app
 
 RECORDS = [
-    {"id": "a1", "channel": "mastodon", "text": "Bästa kaffet i stan hos Kaffekvarnen! ☕",
-     "created_at": "2026-11-10T08:00:00+01:00", "author": "lisa"},
-    {"id": "a2", "channel": "bluesky", "text": "Kaffekvarnen har blivit så dyrt, inte bra alls",
-     "created_at": "2026-11-11T18:00:00Z", "author": {"handle": "per", "followers": 4000}},
-    {"id": "a3", "channel": "rss", "text": "Ny kaffebar öppnar i Bergen neste uke",
-     "created_at": "2026-11-12T12:00:00Z", "url": "https://nyheter.example.no/kaffe"},
+    {
+        "id": "a1",
+        "channel": "mastodon",
+        "text": "Bästa kaffet i stan hos Kaffekvarnen! ☕",
+        "created_at": "2026-11-10T08:00:00+01:00",
+        "author": "lisa",
+    },
+    {
+        "id": "a2",
+        "channel": "bluesky",
+        "text": "Kaffekvarnen har blivit så dyrt, inte bra alls",
+        "created_at": "2026-11-11T18:00:00Z",
+        "author": {"handle": "per", "followers": 4000},
+    },
+    {
+        "id": "a3",
+        "channel": "rss",
+        "text": "Ny kaffebar öppnar i Bergen neste uke",
+        "created_at": "2026-11-12T12:00:00Z",
+        "url": "https://nyheter.example.no/kaffe",
+    },
 ]
 
 

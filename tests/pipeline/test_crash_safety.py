@@ -21,8 +21,13 @@ WORDS = "kaffe bra dålig tjeneste kundeservice appen pris avgift strøm nett hj
 def _records(n: int):
     for i in range(n):
         words = " ".join(WORDS[(i * 7 + k) % len(WORDS)] for k in range(12))
-        yield {"id": str(i), "channel": "x", "text": f"{words} nummer {i}",
-               "created_at": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "author": f"u{i % 500}"}
+        yield {
+            "id": str(i),
+            "channel": "x",
+            "text": f"{words} nummer {i}",
+            "created_at": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+            "author": f"u{i % 500}",
+        }
 
 
 def _count(db: Path) -> tuple[int, int]:
@@ -50,8 +55,13 @@ def test_kill_and_rerun(tmp_path: Path):
     subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
     db = tmp_path / "home" / "lyssna.db"
 
-    process = subprocess.Popen([*cli, "ingest", str(data)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [*cli, "ingest", str(data)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while _count(db)[0] < 2_000 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)

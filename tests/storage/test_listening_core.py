@@ -18,17 +18,45 @@ from lyssna.storage.schema import mentions
 from lyssna.storage.search import MentionFilter, count_by_topic, search
 
 RECORDS = [
-    {"id": "1", "channel": "mastodon", "text": "Nordbank har så bra kundtjänst, tack Lisa! 😊",
-     "created_at": "2026-11-02T08:00:00+01:00", "author": {"handle": "anna", "followers": 120},
-     "url": "https://social.example.se/@anna/1", "lang": "sv"},
-    {"id": "2", "channel": "mastodon", "text": "Appen till #nordbank är inte bra, den kraschar igen",
-     "created_at": "2026-11-02T09:30:00+01:00", "author": "olle", "lang": "sv"},
-    {"id": "3", "channel": "rss", "text": "Kundeservicen hos Nordbank svarte raskt, veldig fornøyd",
-     "created_at": "2026-11-03T12:00:00Z", "author": "blogg", "url": "https://blogg.example.no/a",
-     "lang": "nb"},
-    {"id": "4", "channel": "x", "text": "Fjordpengar har lägre avgifter än alla andra banker",
-     "created_at": "2026-11-03T13:00:00Z", "author": "pelle"},
-    {"id": "5", "channel": "x", "text": "brallor är inte en bank", "created_at": "2026-11-04T10:00:00Z"},
+    {
+        "id": "1",
+        "channel": "mastodon",
+        "text": "Nordbank har så bra kundtjänst, tack Lisa! 😊",
+        "created_at": "2026-11-02T08:00:00+01:00",
+        "author": {"handle": "anna", "followers": 120},
+        "url": "https://social.example.se/@anna/1",
+        "lang": "sv",
+    },
+    {
+        "id": "2",
+        "channel": "mastodon",
+        "text": "Appen till #nordbank är inte bra, den kraschar igen",
+        "created_at": "2026-11-02T09:30:00+01:00",
+        "author": "olle",
+        "lang": "sv",
+    },
+    {
+        "id": "3",
+        "channel": "rss",
+        "text": "Kundeservicen hos Nordbank svarte raskt, veldig fornøyd",
+        "created_at": "2026-11-03T12:00:00Z",
+        "author": "blogg",
+        "url": "https://blogg.example.no/a",
+        "lang": "nb",
+    },
+    {
+        "id": "4",
+        "channel": "x",
+        "text": "Fjordpengar har lägre avgifter än alla andra banker",
+        "created_at": "2026-11-03T13:00:00Z",
+        "author": "pelle",
+    },
+    {
+        "id": "5",
+        "channel": "x",
+        "text": "brallor är inte en bank",
+        "created_at": "2026-11-04T10:00:00Z",
+    },
 ]
 
 
@@ -54,18 +82,26 @@ def test_ingest_search_and_topics(workspace, tmp_path):
         assert found[2].author.followers == 120
         hashtag = search(conn, workspace.workspace.id, MentionFilter(query=parse("#nordbank")))
         assert [m.external_id for m in hashtag] == ["2"]
-        assert search(conn, workspace.workspace.id, MentionFilter(query=parse("bra")))[0].external_id == "2"
+        assert (
+            search(conn, workspace.workspace.id, MentionFilter(query=parse("bra")))[0].external_id
+            == "2"
+        )
         # `bra` is a whole word: it does not match "brallor"
-        assert "5" not in [m.external_id for m in search(
-            conn, workspace.workspace.id, MentionFilter(query=parse("bra")))]
+        assert "5" not in [
+            m.external_id
+            for m in search(conn, workspace.workspace.id, MentionFilter(query=parse("bra")))
+        ]
         lang_no = search(conn, workspace.workspace.id, MentionFilter(query=parse("lang:no")))
         assert [m.external_id for m in lang_no] == ["3"] and lang_no[0].lang_variant == "nb"
         site = search(conn, workspace.workspace.id, MentionFilter(query=parse("site:example.no")))
         assert [m.external_id for m in site] == ["3"]
         phrase = search(conn, workspace.workspace.id, MentionFilter(query=parse('"inte bra"')))
         assert [m.external_id for m in phrase] == ["2"]
-        since = search(conn, workspace.workspace.id, MentionFilter(
-            query=parse("nordbank"), since=datetime(2026, 11, 3, tzinfo=UTC)))
+        since = search(
+            conn,
+            workspace.workspace.id,
+            MentionFilter(query=parse("nordbank"), since=datetime(2026, 11, 3, tzinfo=UTC)),
+        )
         assert [m.external_id for m in since] == ["3"]
 
 
@@ -122,7 +158,9 @@ def test_malformed_records_are_quarantined_and_the_rest_goes_on(workspace, tmp_p
     with workspace.engine.connect() as conn:
         held = sorted(quarantine.list_recent(conn, workspace.workspace.id), key=lambda r: r.line)
     assert [(r.line, r.reason.split(":")[0]) for r in held] == [
-        (2, "not JSON"), (3, "missing text"), (4, "created_at is not an ISO-8601 date and time"),
+        (2, "not JSON"),
+        (3, "missing text"),
+        (4, "created_at is not an ISO-8601 date and time"),
         (5, "not a JSON object"),
     ]
     ingest(workspace, path)  # quarantined again: still kept once
@@ -133,16 +171,23 @@ def test_malformed_records_are_quarantined_and_the_rest_goes_on(workspace, tmp_p
 def test_near_duplicates_are_flagged(workspace, tmp_path):
     campaign = "Bojkotta Nordbank nu, de tar ut dolda avgifter av alla kunder"
     copies = [
-        {"id": f"c{i}", "channel": "x", "text": f"{campaign}{'!' * i} https://l.example/{i}",
-         "created_at": f"2026-11-05T10:0{i}:00Z", "author": f"bot{i}"}
+        {
+            "id": f"c{i}",
+            "channel": "x",
+            "text": f"{campaign}{'!' * i} https://l.example/{i}",
+            "created_at": f"2026-11-05T10:0{i}:00Z",
+            "author": f"bot{i}",
+        }
         for i in range(3)
     ]
     ingest(workspace, write_jsonl(tmp_path / "a.jsonl", RECORDS + copies[:1]))
     ingest(workspace, write_jsonl(tmp_path / "b.jsonl", copies[1:]))
     with workspace.engine.connect() as conn:
-        flagged = conn.execute(
-            select(mentions.c.external_id).where(mentions.c.near_duplicate.is_(True))
-        ).scalars().all()
+        flagged = (
+            conn.execute(select(mentions.c.external_id).where(mentions.c.near_duplicate.is_(True)))
+            .scalars()
+            .all()
+        )
     assert sorted(flagged) == ["c0", "c1", "c2"]
 
 
@@ -152,8 +197,9 @@ def test_stats_per_topic_and_day_with_sentiment(workspace, tmp_path):
     with workspace.engine.connect() as conn:
         topic_id = listening.topic_ids(workspace, ["Nordbank"])[0]
         totals = count_by_topic(conn, workspace.workspace.id, None)
-        by_day = count_by_topic(conn, workspace.workspace.id, [topic_id], by="day",
-                                timezone="Europe/Stockholm")
+        by_day = count_by_topic(
+            conn, workspace.workspace.id, [topic_id], by="day", timezone="Europe/Stockholm"
+        )
     assert totals[None][None].total == 5
     assert totals[topic_id][None].total == 3
     c = totals[topic_id][None]
@@ -165,7 +211,7 @@ def test_csv_import(workspace, tmp_path):
     path = tmp_path / "r.csv"
     path.write_text(
         "id,text,created_at,author,author_followers,likes,channel\n"
-        "r1,\"Bra service, tack!\",2026-11-01T10:00:00Z,kund1,15,3,reviews\n"
+        'r1,"Bra service, tack!",2026-11-01T10:00:00Z,kund1,15,3,reviews\n'
         "r2,,2026-11-01T11:00:00Z,kund2,,,reviews\n",
         "utf-8",
     )

@@ -19,7 +19,9 @@ def _differences(engine):
 
 def _ignore_search_structures(obj, name, type_, reflected, compare_to):
     # Full-text structures are created by raw SQL in the migration; they are not in metadata.
-    if name and (name.startswith("mentions_fts") or name in ("search_vector", "ix_mentions_search_vector")):
+    if name and (
+        name.startswith("mentions_fts") or name in ("search_vector", "ix_mentions_search_vector")
+    ):
         return False
     return True
 

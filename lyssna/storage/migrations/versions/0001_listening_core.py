@@ -41,7 +41,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_sources"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_sources_workspace_id_workspaces",
         ),
         sa.UniqueConstraint("workspace_id", "name", name="uq_sources_workspace_id_name"),
@@ -57,7 +59,9 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_topics"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_topics_workspace_id_workspaces",
         ),
         sa.UniqueConstraint("workspace_id", "name", name="uq_topics_workspace_id_name"),
@@ -96,19 +100,27 @@ def upgrade() -> None:
         sa.Column("raw", JSONDocument, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_mentions"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_mentions_workspace_id_workspaces",
         ),
         sa.ForeignKeyConstraint(
-            ["source_id"], ["sources.id"], ondelete="SET NULL",
+            ["source_id"],
+            ["sources.id"],
+            ondelete="SET NULL",
             name="fk_mentions_source_id_sources",
         ),
         sa.UniqueConstraint(
-            "workspace_id", "channel", "external_id",
+            "workspace_id",
+            "channel",
+            "external_id",
             name="uq_mentions_workspace_id_channel_external_id",
         ),
     )
-    op.create_index("ix_mentions_workspace_id_created_at", "mentions", ["workspace_id", "created_at"])
+    op.create_index(
+        "ix_mentions_workspace_id_created_at", "mentions", ["workspace_id", "created_at"]
+    )
     op.create_index(
         "ix_mentions_workspace_id_fingerprint", "mentions", ["workspace_id", "fingerprint"]
     )
@@ -119,11 +131,15 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("topic_id", "mention_id", name="pk_mention_topics"),
         sa.ForeignKeyConstraint(
-            ["topic_id"], ["topics.id"], ondelete="CASCADE",
+            ["topic_id"],
+            ["topics.id"],
+            ondelete="CASCADE",
             name="fk_mention_topics_topic_id_topics",
         ),
         sa.ForeignKeyConstraint(
-            ["mention_id"], ["mentions.id"], ondelete="CASCADE",
+            ["mention_id"],
+            ["mentions.id"],
+            ondelete="CASCADE",
             name="fk_mention_topics_mention_id_mentions",
         ),
     )
@@ -142,7 +158,9 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_quarantine"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_quarantine_workspace_id_workspaces",
         ),
         sa.UniqueConstraint(
@@ -159,7 +177,9 @@ def upgrade() -> None:
         sa.Column("payload", JSONDocument, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_events_workspace_id_workspaces",
         ),
     )
