@@ -14,11 +14,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from lyssna.pipeline.prepare import Analyzer, PreparedBatch, Preparer
-from lyssna.pipeline.readers import RawRecord, detect_format, read_records
+from lyssna.pipeline.readers import (
+    RawRecord,
+    detect_format,
+    parse_jsonl_line,
+    read_lines,
+    read_records,
+)
 from lyssna.storage import mentions as mention_store
 from lyssna.storage import quarantine, sources
 from lyssna.storage import topics as topic_store
@@ -50,19 +57,28 @@ def default_analyzer() -> Analyzer:
 _worker_preparer: Preparer | None = None
 
 
-def _init_worker(topics: Sequence[tuple[int, str]], analyzer_factory: AnalyzerFactory) -> None:
+def _init_worker(
+    topics: Sequence[tuple[int, str]], analyzer_factory: AnalyzerFactory, dialect: str
+) -> None:
     global _worker_preparer
-    _worker_preparer = Preparer(topics, analyzer_factory())
+    _worker_preparer = Preparer(topics, analyzer_factory(), dialect)
 
 
 def _prepare_in_worker(
-    records: list[RawRecord], default_channel: str, source: str | None
+    items: list[RawRecord] | list[tuple[int, bytes]],
+    origin: str,
+    default_channel: str,
+    source: str | None,
 ) -> PreparedBatch:
+    """Prepare a batch: records, or JSON Lines lines that the worker parses itself."""
     assert _worker_preparer is not None, "worker not initialised"
+    records = [
+        parse_jsonl_line(origin, *item) if isinstance(item, tuple) else item for item in items
+    ]
     return _worker_preparer.prepare(records, default_channel=default_channel, source=source)
 
 
-def _batches(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(records)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -112,7 +128,7 @@ class Ingestor:
             ProcessPoolExecutor(
                 max_workers=self.workers,
                 initializer=_init_worker,
-                initargs=(self.topics, self.analyzer_factory),
+                initargs=(self.topics, self.analyzer_factory, self.engine.dialect.name),
             )
             if parallel
             else None
@@ -121,8 +137,13 @@ class Ingestor:
             for path in paths:
                 fmt_here = detect_format(path, fmt)
                 with path.open("rb") as stream:
-                    records = read_records(stream, str(path), fmt_here, on_progress)
-                    self._ingest_stream(records, pool, summary, source_id, source, channel)
+                    items: Iterable[RawRecord] | Iterable[tuple[int, bytes]]
+                    if pool is not None and fmt_here == "jsonl":
+                        # Workers parse the lines: the writer only reads bytes and stores.
+                        items = read_lines(stream, on_progress)
+                    else:
+                        items = read_records(stream, str(path), fmt_here, on_progress)
+                    self._ingest_stream(items, pool, summary, source_id, source, channel, str(path))
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -137,22 +158,25 @@ class Ingestor:
         if source:
             with write_transaction(self.engine) as conn:
                 source_id = sources.ensure(conn, self.workspace_id, source, kind="import")
-        self._ingest_stream(records, None, summary, source_id, source, channel)
+        self._ingest_stream(records, None, summary, source_id, source, channel, "")
         return summary
 
     def _ingest_stream(
         self,
-        records: Iterable[RawRecord],
+        records: Iterable[RawRecord] | Iterable[tuple[int, bytes]],
         pool: ProcessPoolExecutor | None,
         summary: IngestSummary,
         source_id: int | None,
         source: str | None,
         channel: str,
+        origin: str,
     ) -> None:
         if pool is None:
             if self._local is None:
-                self._local = Preparer(self.topics, self.analyzer_factory())
-            for batch in _batches(records, self.batch_size):
+                self._local = Preparer(
+                    self.topics, self.analyzer_factory(), self.engine.dialect.name
+                )
+            for batch in _batches(records, self.batch_size):  # type: ignore[arg-type]
                 summary.read += len(batch)
                 prepared = self._local.prepare(batch, default_channel=channel, source=source)
                 self._store(prepared, summary, source_id)
@@ -162,7 +186,7 @@ class Ingestor:
         in_flight: list[Future[PreparedBatch]] = []
         for batch in _batches(records, self.batch_size):
             summary.read += len(batch)
-            in_flight.append(pool.submit(_prepare_in_worker, batch, channel, source))
+            in_flight.append(pool.submit(_prepare_in_worker, batch, origin, channel, source))
             if len(in_flight) >= self.workers * 2:
                 self._store(in_flight.pop(0).result(), summary, source_id)
         for future in in_flight:

@@ -15,6 +15,7 @@ from lyssna.pipeline.normalise import normalise
 from lyssna.pipeline.readers import RawRecord
 from lyssna.query import MatchDocument, TopicMatcher, parse
 from lyssna.query.tokens import search_terms
+from lyssna.storage.mentions import StorableMention, storable
 from lyssna.storage.quarantine import QuarantinedRecord
 
 
@@ -27,31 +28,29 @@ class Analyzer(Protocol):
 
 
 @dataclass(slots=True)
-class PreparedMention:
-    mention: IncomingMention
-    analysis: TextAnalysis
-    search_terms: str
-    topic_ids: list[int]
-
-
-@dataclass(slots=True)
 class PreparedBatch:
-    mentions: list[PreparedMention] = field(default_factory=list)
+    mentions: list[StorableMention] = field(default_factory=list)
     quarantined: list[QuarantinedRecord] = field(default_factory=list)
 
 
 class Preparer:
-    """Holds what preparing needs (analyser, compiled topics); one per process."""
+    """Holds what preparing needs (analyser, compiled topics); one per process.
 
-    def __init__(self, topics: Sequence[tuple[int, str]], analyzer: Analyzer) -> None:
+    `dialect` is the target database's ("sqlite" or "postgresql"): values are converted to the
+    driver's form here, so the single writer has as little to do as possible.
+    """
+
+    def __init__(self, topics: Sequence[tuple[int, str]], analyzer: Analyzer, dialect: str) -> None:
         self.matcher: TopicMatcher[int] = TopicMatcher({tid: parse(q) for tid, q in topics})
         self.analyzer = analyzer
+        self.dialect = dialect
 
     def prepare(
         self, records: Sequence[RawRecord], *, default_channel: str, source: str | None
     ) -> PreparedBatch:
         batch = PreparedBatch()
         accepted: list[tuple[IncomingMention, str | None]] = []
+        raw_json: list[str | None] = []
         for record in records:
             if record.data is None:
                 batch.quarantined.append(_quarantined(record, record.error or "unreadable"))
@@ -60,6 +59,7 @@ class Preparer:
                 accepted.append(
                     normalise(record.data, default_channel=default_channel, source=source)
                 )
+                raw_json.append(record.source_text if record.source_is_json else None)
             except RecordError as exc:
                 batch.quarantined.append(_quarantined(record, str(exc)))
         if not accepted:
@@ -67,7 +67,7 @@ class Preparer:
         analyses = self.analyzer.analyse_many(
             [m.text for m, _ in accepted], [m.lang for m, _ in accepted]
         )
-        for (mention, variant), analysis in zip(accepted, analyses, strict=True):
+        for (mention, variant), analysis, raw in zip(accepted, analyses, raw_json, strict=True):
             if variant and analysis.lang == "no" and analysis.lang_variant != variant:
                 analysis = _with_variant(analysis, variant)
             doc = MatchDocument.build(
@@ -80,8 +80,13 @@ class Preparer:
                 sentiment=analysis.sentiment,
             )
             batch.mentions.append(
-                PreparedMention(
-                    mention, analysis, search_terms(mention.text), self.matcher.match(doc)
+                storable(
+                    mention,
+                    analysis,
+                    search_terms(mention.text),
+                    self.matcher.match(doc),
+                    self.dialect,
+                    raw,
                 )
             )
         return batch

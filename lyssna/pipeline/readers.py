@@ -35,6 +35,7 @@ class RawRecord:
     data: dict[str, Any] | None
     error: str | None = None
     source_text: str = ""  # the line as read, kept for the quarantine
+    source_is_json: bool = False  # source_text is the record's own JSON (kept as the raw payload)
 
 
 def detect_format(path: Path, given: str | None) -> FileFormat:
@@ -60,30 +61,39 @@ def read_records(
         yield from _read_csv(stream, origin, on_bytes)
 
 
-def _read_jsonl(
-    stream: BinaryIO, origin: str, on_bytes: Callable[[int], None] | None
-) -> Iterator[RawRecord]:
+def read_lines(
+    stream: BinaryIO, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a JSON Lines stream with their 1-based numbers, unparsed."""
     for number, line in enumerate(stream, start=1):
         if on_bytes:
             on_bytes(len(line))
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            text = stripped.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            shown = stripped.decode("utf-8", errors="replace")
-            yield RawRecord(origin, number, None, f"not UTF-8 at byte {exc.start}", shown)
-            continue
-        try:
-            data = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            yield RawRecord(origin, number, None, f"not JSON: {exc}", text)
-            continue
-        if not isinstance(data, dict):
-            yield RawRecord(origin, number, None, "not a JSON object", text)
-            continue
-        yield RawRecord(origin, number, data, None, text)
+        if line.strip():
+            yield number, line
+
+
+def parse_jsonl_line(origin: str, number: int, line: bytes) -> RawRecord:
+    """One JSON Lines record, or why it is not one."""
+    stripped = line.strip()
+    try:
+        text = stripped.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = stripped.decode("utf-8", errors="replace")
+        return RawRecord(origin, number, None, f"not UTF-8 at byte {exc.start}", shown)
+    try:
+        data = orjson.loads(stripped)
+    except orjson.JSONDecodeError as exc:
+        return RawRecord(origin, number, None, f"not JSON: {exc}", text)
+    if not isinstance(data, dict):
+        return RawRecord(origin, number, None, "not a JSON object", text)
+    return RawRecord(origin, number, data, None, text, source_is_json=True)
+
+
+def _read_jsonl(
+    stream: BinaryIO, origin: str, on_bytes: Callable[[int], None] | None
+) -> Iterator[RawRecord]:
+    for number, line in read_lines(stream, on_bytes):
+        yield parse_jsonl_line(origin, number, line)
 
 
 def _read_csv(

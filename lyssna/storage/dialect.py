@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-
-from lyssna.storage.schema import UTCDateTime
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Table) -> Any:
@@ -20,40 +18,47 @@ def insert_ignoring_conflicts(conn: Connection, table: Table) -> Any:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
-    # The same text SQLAlchemy's SQLite DateTime writes, so both paths sort and compare alike.
-    if value is None:
-        return None
+def db_time(value: datetime | None, dialect: str) -> Any:
+    """A UTC time as the driver takes it: SQLite gets the same text SQLAlchemy writes there."""
+    if value is None or dialect != "sqlite":
+        return value
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """executemany at the driver level: the hot path of ingest, without per-value ORM processing.
+def db_json(value: Any, text: str | None = None) -> str | None:
+    """A JSON document as text for either database (`text` when it is already serialised).
 
-    Values are converted here once per column type (UTC times, JSON documents) exactly as the
-    table's SQLAlchemy types would have done it.
+    PostgreSQL's jsonb cannot hold the NUL character, so an escaped NUL becomes U+FFFD.
     """
-    if not rows:
-        return
-    columns = list(rows[0])
-    sqlite_db = conn.dialect.name == "sqlite"
-    converters: list[Callable[[Any], Any] | None] = []
-    for name in columns:
-        column_type = table.c[name].type
-        if isinstance(column_type, UTCDateTime):
-            converters.append(_sqlite_time if sqlite_db else None)
-        elif name in _JSON_COLUMNS.get(table.name, ()):
-            converters.append(_json_text if sqlite_db else _jsonb)
-        else:
-            converters.append(None)
-    marker = "?" if sqlite_db else "%s"
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(marker for _ in columns)})"
-    )
-    pairs = list(zip(columns, converters, strict=True))
-    values = [tuple(row[c] if f is None else f(row[c]) for c, f in pairs) for row in rows]
-    conn.exec_driver_sql(statement, values)
+    if text is None:
+        if value is None:
+            return None
+        text = orjson.dumps(value).decode()
+    return text.replace("\\u0000", "\\ufffd") if "\\u0000" in text else text
+
+
+def insert_sql(
+    dialect: str, table: str, columns: Sequence[str], json_columns: Sequence[str]
+) -> str:
+    """A driver-level INSERT; JSON values are passed as text (cast to jsonb on PostgreSQL)."""
+    if dialect == "sqlite":
+        markers = ["?"] * len(columns)
+    else:
+        markers = ["CAST(%s AS jsonb)" if c in json_columns else "%s" for c in columns]
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(markers)})"
+
+
+def update_by_id_sql(
+    dialect: str, table: str, columns: Sequence[str], json_columns: Sequence[str]
+) -> str:
+    """A driver-level UPDATE of `columns` for one id, the id bound last."""
+    if dialect == "sqlite":
+        sets = [f"{c} = ?" for c in columns]
+        marker = "?"
+    else:
+        sets = [f"{c} = CAST(%s AS jsonb)" if c in json_columns else f"{c} = %s" for c in columns]
+        marker = "%s"
+    return f"UPDATE {table} SET {', '.join(sets)} WHERE id = {marker}"
 
 
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -67,16 +72,3 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
     # SQLite: the caller's write transaction (BEGIN IMMEDIATE) holds the only write lock.
     start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one()
     return list(range(start + 1, start + 1 + count))
-
-
-def _json_text(value: Any) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
-
-
-def _jsonb(value: Any) -> Any:
-    from psycopg.types.json import Jsonb
-
-    return None if value is None else Jsonb(value, dumps=lambda v: orjson.dumps(v).decode())
-
-
-_JSON_COLUMNS = {"mentions": ("raw", "explanation"), "events": ("payload",)}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from lyssna.core.clock import utcnow
-from lyssna.storage.dialect import bulk_insert
+from lyssna.storage.dialect import db_json, db_time, insert_sql
 from lyssna.storage.schema import events
 
 MENTION_NEW = "mention.new"
@@ -33,20 +33,16 @@ def emit_many(
 ) -> None:
     if not subjects:
         return
-    now = utcnow()
-    bulk_insert(
-        conn,
-        events,
-        [
-            {
-                "workspace_id": workspace_id,
-                "kind": kind,
-                "subject_id": s,
-                "payload": p,
-                "created_at": now,
-            }
-            for s, p in subjects
-        ],
+    dialect = conn.dialect.name
+    now = db_time(utcnow(), dialect)
+    conn.exec_driver_sql(
+        insert_sql(
+            dialect,
+            "events",
+            ("workspace_id", "kind", "subject_id", "payload", "created_at"),
+            ("payload",),
+        ),
+        [(workspace_id, kind, s, db_json(p), now) for s, p in subjects],
     )
 
 

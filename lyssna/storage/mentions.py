@@ -8,18 +8,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from lyssna.core.clock import utcnow
+from lyssna.core.records import IncomingMention, TextAnalysis
 from lyssna.storage import events
-from lyssna.storage.dialect import bulk_insert, reserve_ids
+from lyssna.storage.dialect import db_json, db_time, insert_sql, reserve_ids, update_by_id_sql
 from lyssna.storage.schema import mention_topics, mentions
-
-if TYPE_CHECKING:
-    from lyssna.pipeline.prepare import PreparedMention
 
 # Parameters per statement stay well under SQLite's limit (32,766).
 _CHUNK = 500
@@ -32,50 +29,58 @@ class StoreOutcome:
     duplicates: int = 0
     matched: Counter[int] = field(default_factory=Counter)  # topic id -> mentions matched
 
-    def add(self, other: StoreOutcome) -> None:
-        self.new += other.new
-        self.updated += other.updated
-        self.duplicates += other.duplicates
-        self.matched.update(other.matched)
+
+# What a prepared mention brings, in this order, already in the driver's form for its database
+# (see `storable`); the store adds the batch columns in front.
+VALUE_COLUMNS = (
+    "channel", "external_id", "text", "search_terms", "text_hash", "fingerprint",
+    "near_duplicate", "created_at", "author_handle", "author_name", "author_followers", "url",
+    "host", "reply_to", "lang", "lang_variant", "lang_confidence", "sentiment", "sentiment_score",
+    "explanation", "likes", "shares", "replies", "views", "raw",
+)  # fmt: skip
+BATCH_COLUMNS = ("id", "workspace_id", "source_id", "collected_at", "updated_at")
+JSON_COLUMNS = ("explanation", "raw")
 
 
-def _row(
-    p: PreparedMention, workspace_id: int, source_id: int | None, now: datetime
-) -> dict[str, Any]:
-    m, a = p.mention, p.analysis
-    return {
-        "workspace_id": workspace_id,
-        "channel": m.channel,
-        "external_id": m.external_id,
-        "source_id": source_id,
-        "text": m.text,
-        "search_terms": p.search_terms,
-        "text_hash": m.text_hash,
-        "fingerprint": m.fingerprint,
-        "near_duplicate": False,
-        "created_at": m.created_at,
-        "collected_at": now,
-        "updated_at": now,
-        "author_handle": m.author.handle if m.author else None,
-        "author_name": m.author.name if m.author else None,
-        "author_followers": m.author.followers if m.author else None,
-        "url": m.url,
-        "host": m.host,
-        "reply_to": m.reply_to,
-        "lang": a.lang,
-        "lang_variant": a.lang_variant,
-        "lang_confidence": a.lang_confidence,
-        "sentiment": a.sentiment,
-        "sentiment_score": a.sentiment_score,
-        "explanation": [
-            {"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation
-        ],
-        "likes": m.metrics.likes,
-        "shares": m.metrics.shares,
-        "replies": m.metrics.replies,
-        "views": m.metrics.views,
-        "raw": m.raw,
-    }
+@dataclass(slots=True)
+class StorableMention:
+    """A mention ready for the database, small enough to send between processes cheaply."""
+
+    channel: str
+    external_id: str
+    text_hash: str
+    fingerprint: str
+    created_at: Any  # in the driver's form for the target database
+    topic_ids: list[int]
+    values: tuple[Any, ...]  # VALUE_COLUMNS, in the driver's form
+
+
+def storable(
+    m: IncomingMention,
+    a: TextAnalysis,
+    search_terms: str,
+    topic_ids: list[int],
+    dialect: str,
+    raw_json: str | None = None,
+) -> StorableMention:
+    """Convert once, where the CPU is to spare (a worker process), what the writer will insert."""
+    created_at = db_time(m.created_at, dialect)
+    author = m.author
+    explanation = [{"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation]
+    values = (
+        m.channel, m.external_id, m.text, search_terms, m.text_hash, m.fingerprint,
+        False, created_at,
+        author.handle if author else None, author.name if author else None,
+        author.followers if author else None,
+        m.url, m.host, m.reply_to,
+        a.lang, a.lang_variant, a.lang_confidence, a.sentiment, a.sentiment_score,
+        db_json(explanation),
+        m.metrics.likes, m.metrics.shares, m.metrics.replies, m.metrics.views,
+        db_json(m.raw, raw_json),
+    )  # fmt: skip
+    return StorableMention(
+        m.channel, m.external_id, m.text_hash, m.fingerprint, created_at, topic_ids, values
+    )
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -84,20 +89,20 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 def store_batch(
-    conn: Connection, workspace_id: int, source_id: int | None, batch: Sequence[PreparedMention]
+    conn: Connection, workspace_id: int, source_id: int | None, batch: Sequence[StorableMention]
 ) -> StoreOutcome:
     """Insert new mentions, update edited ones, skip exact repeats; topics, flags and events too."""
     outcome = StoreOutcome()
+    dialect = conn.dialect.name
     # Within one batch the last version of a record wins, as if they had come one by one.
-    latest: dict[tuple[str, str], PreparedMention] = {}
+    latest: dict[tuple[str, str], StorableMention] = {}
     for p in batch:
-        key = (p.mention.channel, p.mention.external_id)
+        key = (p.channel, p.external_id)
         if key in latest:
             outcome.duplicates += 1
         latest[key] = p
     existing: dict[tuple[str, str], tuple[int, str]] = {}
-    keys = list(latest)
-    for chunk in _chunks(keys):
+    for chunk in _chunks(list(latest)):
         rows = conn.execute(
             select(mentions.c.id, mentions.c.channel, mentions.c.external_id, mentions.c.text_hash)
             .where(mentions.c.workspace_id == workspace_id)
@@ -106,69 +111,54 @@ def store_batch(
         for r in rows:
             existing[(r.channel, r.external_id)] = (r.id, r.text_hash)
 
-    now = utcnow()
-    fresh: list[PreparedMention] = []
-    edited: list[tuple[int, PreparedMention]] = []
+    fresh: list[StorableMention] = []
+    edited: list[tuple[int, StorableMention]] = []
     for key, p in latest.items():
         found = existing.get(key)
         if found is None:
             fresh.append(p)
-        elif found[1] == p.mention.text_hash:
+        elif found[1] == p.text_hash:
             outcome.duplicates += 1
         else:
             edited.append((found[0], p))
 
+    now = db_time(utcnow(), dialect)
     new_ids: list[int] = []
     if fresh:
         new_ids = reserve_ids(conn, mentions, len(fresh))
-        rows = [_row(p, workspace_id, source_id, now) for p in fresh]
-        for mention_id, row in zip(new_ids, rows, strict=True):
-            row["id"] = mention_id
-        bulk_insert(conn, mentions, rows)
+        head = (workspace_id, source_id, now, now)
+        conn.exec_driver_sql(
+            insert_sql(dialect, "mentions", BATCH_COLUMNS + VALUE_COLUMNS, JSON_COLUMNS),
+            [(i, *head, *p.values) for i, p in zip(new_ids, fresh, strict=True)],
+        )
     if edited:
-        _update_edited(conn, workspace_id, source_id, edited, now)
+        # The first collection time stays; everything else follows the edit.
+        conn.exec_driver_sql(
+            update_by_id_sql(
+                dialect, "mentions", ("source_id", "updated_at", *VALUE_COLUMNS), JSON_COLUMNS
+            ),
+            [(source_id, now, *p.values, i) for i, p in edited],
+        )
+        for chunk in _chunks([i for i, _ in edited]):
+            conn.execute(delete(mention_topics).where(mention_topics.c.mention_id.in_(chunk)))
 
-    matches: list[dict[str, Any]] = []
+    matches: list[tuple[int, int, Any]] = []
     for mention_id, p in [*zip(new_ids, fresh, strict=True), *edited]:
         for topic_id in p.topic_ids:
-            matches.append(
-                {"topic_id": topic_id, "mention_id": mention_id, "created_at": p.mention.created_at}
-            )
+            matches.append((topic_id, mention_id, p.created_at))
             outcome.matched[topic_id] += 1
-    bulk_insert(conn, mention_topics, matches)
+    if matches:
+        conn.exec_driver_sql(
+            insert_sql(dialect, "mention_topics", ("topic_id", "mention_id", "created_at"), ()),
+            matches,
+        )
 
-    _flag_near_duplicates(conn, workspace_id, {p.mention.fingerprint for p in latest.values()})
+    _flag_near_duplicates(conn, workspace_id, {p.fingerprint for p in latest.values()})
     events.emit_many(conn, workspace_id, events.MENTION_NEW, [(i, None) for i in new_ids])
     events.emit_many(conn, workspace_id, events.MENTION_UPDATED, [(i, None) for i, _ in edited])
     outcome.new = len(new_ids)
     outcome.updated = len(edited)
     return outcome
-
-
-def _update_edited(
-    conn: Connection,
-    workspace_id: int,
-    source_id: int | None,
-    edited: list[tuple[int, PreparedMention]],
-    now: datetime,
-) -> None:
-    keep = {"collected_at"}  # first collection time stays; everything else follows the edit
-    params = []
-    for mention_id, p in edited:
-        row = {k: v for k, v in _row(p, workspace_id, source_id, now).items() if k not in keep}
-        row = {f"new_{k}": v for k, v in row.items()}
-        row["target_id"] = mention_id
-        params.append(row)
-    columns = [k.removeprefix("new_") for k in params[0] if k != "target_id"]
-    statement = (
-        update(mentions)
-        .where(mentions.c.id == bindparam("target_id"))
-        .values({c: bindparam(f"new_{c}") for c in columns})
-    )
-    conn.execute(statement, params)
-    ids = [i for i, _ in edited]
-    for chunk in _chunks(ids):
-        conn.execute(delete(mention_topics).where(mention_topics.c.mention_id.in_(chunk)))
 
 
 def _flag_near_duplicates(conn: Connection, workspace_id: int, fingerprints: set[str]) -> None:

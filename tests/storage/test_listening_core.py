@@ -220,3 +220,22 @@ def test_csv_import(workspace, tmp_path):
     with workspace.engine.connect() as conn:
         (m,) = search(conn, workspace.workspace.id, MentionFilter(query=parse("service")))
     assert m.channel == "reviews" and m.author.followers == 15 and m.metrics.likes == 3
+
+
+def test_hostile_records_are_stored_intact_on_both_databases(workspace, tmp_path):
+    hostile = [
+        {"id": "h1", "text": "NUL\x00inside and in raw", "created_at": "2026-11-02T08:00:00Z",
+         "note": "a\x00b"},
+        {"id": "h2", "text": "مرحبا Nordbank שלום ‮reversed‬ zero\u200bwidth 👩‍👩‍👧 🇸🇪",
+         "created_at": "2026-11-02T08:00:00Z"},
+        {"id": "h3", "text": "nordbank " + "å" * 90_000, "created_at": "2026-11-02T08:00:00Z"},
+        {"id": "h4", "text": "emoji only 😀😀😀", "created_at": "2026-11-02T08:00:00Z",
+         "author": None, "metrics": None, "url": None},
+    ]
+    summary = ingest(workspace, write_jsonl(tmp_path / "h.jsonl", hostile))
+    assert (summary.new, summary.quarantined) == (4, 0)
+    with workspace.engine.connect() as conn:
+        found = search(conn, workspace.workspace.id, MentionFilter(query=parse("nordbank")))
+        raw = conn.execute(select(mentions.c.raw).where(mentions.c.external_id == "h1")).scalar()
+    assert sorted(m.external_id for m in found) == ["h2", "h3"]
+    assert raw["note"] in ("a\x00b", "a\ufffdb")  # PostgreSQL's jsonb cannot hold NUL
