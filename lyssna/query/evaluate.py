@@ -165,6 +165,10 @@ def _term_predicate(term: Term) -> Predicate:
         if not term.is_wildcard:
             text = term.text
             return lambda doc: text in doc.word_set
+        if term.prefix and "?" not in term.text:
+            # Some word starts with the stem: one C-speed substring search over " w1 w2 ... ".
+            needle = " " + term.text
+            return lambda doc: needle in doc.joined
         test = word_test(term)
         return lambda doc: any(test(word) for word in doc.word_set)
     positions = _term_positions(term)
