@@ -149,8 +149,9 @@ def asent() -> Predictor:
 
 
 # -- sentiment benchmark -------------------------------------------------------------------
-def sentiment_benchmark(systems: dict[str, Predictor], airline_limit: int,
-                        accurate_limit: int) -> None:
+def sentiment_benchmark(
+    systems: dict[str, Predictor], airline_limit: int, accurate_limit: int
+) -> None:
     print("\n== Sentiment: macro-F1 (3-way unless noted) ==")
     header = f"{'set':22s} {'n':>6s} " + " ".join(f"{name:>15s}" for name in systems)
     print(header)
@@ -171,9 +172,7 @@ def sentiment_benchmark(systems: dict[str, Predictor], airline_limit: int,
         scores: dict[str, float] = {}
         for sys_name, predict in systems.items():
             limit = accurate_limit if sys_name == "lyssna-accurate" else len(rows)
-            t0 = time.perf_counter()
             preds = predict(texts[:limit], langs[:limit])
-            elapsed = time.perf_counter() - t0
             g = gold[:limit]
             if binary:
                 p = ["positive" if s > 0 else "negative" for _, s in preds]
@@ -188,14 +187,15 @@ def sentiment_benchmark(systems: dict[str, Predictor], airline_limit: int,
             scores[sys_name] = f1
             note = f"{f1:.3f}" + (f"@{limit}" if limit < len(rows) else "")
             cells.append(f"{note:>15s}")
-            del elapsed
         print(f"{name:22s} {len(rows):6d} " + " ".join(cells) + f"   ({split})")
         if name == "tweeteval-sentiment":
             print(f"{'  macro-recall':22s} {'':6s} " + " ".join(f"{r:15.3f}" for r in recalls))
         baseline = max(v for k, v in scores.items() if not k.startswith("lyssna"))
         ours = max(v for k, v in scores.items() if k.startswith("lyssna"))
-        best_gap.append(f"{name}: best Lyssna {ours:.3f} vs best word list {baseline:.3f} "
-                        f"({(ours - baseline) * 100:+.1f} points)")
+        best_gap.append(
+            f"{name}: best Lyssna {ours:.3f} vs best word list {baseline:.3f} "
+            f"({(ours - baseline) * 100:+.1f} points)"
+        )
     print("\n== Sentiment: macro-F1 per language (3-way sets pooled) ==")
     print(f"{'lang':22s} {'n':>6s} " + " ".join(f"{name:>15s}" for name in systems))
     for lang in sorted(per_lang):
@@ -258,29 +258,43 @@ def langid_benchmark() -> None:
         per_lang = {lang: right[lang] / total[lang] for lang in sorted(total)}
         overall = sum(right.values()) / sum(total.values())
         macro = sum(per_lang.values()) / len(per_lang)
-        print(f"{name}: accuracy {overall:.4f} (macro over languages {macro:.4f}), "
-              f"{per_text:.0f} µs/text")
-        print("   per language: " + ", ".join(
-            f"{lg} {acc:.4f} (n={total[lg]})" for lg, acc in per_lang.items()))
-        print(f"   Norwegian read as Danish: {confusion[('no', 'da')]}/{total['no']} "
-              f"({confusion[('no', 'da')] / max(1, total['no']):.2%}); Danish read as Norwegian: "
-              f"{confusion[('da', 'no')]}/{total['da']} "
-              f"({confusion[('da', 'no')] / max(1, total['da']):.2%})")
+        print(
+            f"{name}: accuracy {overall:.4f} (macro over languages {macro:.4f}), "
+            f"{per_text:.0f} µs/text"
+        )
+        print(
+            "   per language: "
+            + ", ".join(f"{lg} {acc:.4f} (n={total[lg]})" for lg, acc in per_lang.items())
+        )
+        print(
+            f"   Norwegian read as Danish: {confusion[('no', 'da')]}/{total['no']} "
+            f"({confusion[('no', 'da')] / max(1, total['no']):.2%}); Danish read as Norwegian: "
+            f"{confusion[('da', 'no')]}/{total['da']} "
+            f"({confusion[('da', 'no')] / max(1, total['da']):.2%})"
+        )
         worst = [(k, v) for k, v in confusion.most_common() if k[0] != k[1]][:6]
-        print("   most frequent confusions (gold->got): "
-              + ", ".join(f"{g}->{p} {n}" for (g, p), n in worst))
+        print(
+            "   most frequent confusions (gold->got): "
+            + ", ".join(f"{g}->{p} {n}" for (g, p), n in worst)
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-accurate", action="store_true", help="skip the slower path")
     parser.add_argument("--airline-limit", type=int, default=15_000)
-    parser.add_argument("--accurate-limit", type=int, default=2_500,
-                        help="rows per set for the accurate path (it embeds ~100-200 texts/s)")
+    parser.add_argument(
+        "--accurate-limit",
+        type=int,
+        default=2_500,
+        help="rows per set for the accurate path (it embeds ~100-200 texts/s)",
+    )
     args = parser.parse_args()
     if not data_present():
-        print(f"labelled data not found at {DATA}: nothing to measure "
-              "(the benchmark needs ../shared/data beside the project)")
+        print(
+            f"labelled data not found at {DATA}: nothing to measure "
+            "(the benchmark needs ../shared/data beside the project)"
+        )
         return
     systems: dict[str, Predictor] = {"lyssna-fast": lyssna(False)}
     if not args.no_accurate:

@@ -18,6 +18,10 @@ from sqlalchemy import create_engine, text
 from lyssna.core.settings import load_settings
 from lyssna.workspace import WorkspaceContext, init_workspace
 
+# Rich sizes tables to the terminal; tests read cells, so give every run the same wide one
+# (set before any CLI module creates its console).
+os.environ["COLUMNS"] = "200"
+
 POSTGRES_URL = os.environ.get(
     "LYSSNA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

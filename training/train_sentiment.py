@@ -86,7 +86,8 @@ def main() -> None:
     tweets = np.array([r["id"] in generic_ids for r in rows])
     gx = matrix([d for d, k in zip(docs, tweets, strict=True) if k], gindex)
     generic = fit(gx, y[tweets], 1.0)
-    print(f"generic model, train macro-F1 {macro_by_lang(generic, gx, y[tweets], langs[tweets]):.4f}")
+    fit_score = macro_by_lang(generic, gx, y[tweets], langs[tweets])
+    print(f"generic model, train macro-F1 {fit_score:.4f}")
     common = [
         f[2:]
         for f, _ in Counter(f for d in docs for f in d if f.startswith("w:")).most_common(N_COMMON)

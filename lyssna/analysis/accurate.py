@@ -82,8 +82,10 @@ class EmbeddingRescorer:
             best = max(range(3), key=lambda k: probs[k])
             model_reason = Reason("model", "sentence embedding", round(float(row[2] - row[0]), 3))
             reasons = sorted(
-                (model_reason, *(replace(r, weight=round(r.weight * beta, 3))
-                                 for r in result.explanation)),
+                (
+                    model_reason,
+                    *(replace(r, weight=round(r.weight * beta, 3)) for r in result.explanation),
+                ),
                 key=lambda r: -abs(r.weight),
             )
             results.append(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lyssna.analysis.adaptation import WorkspaceAdaptation
 from lyssna.analysis.language import detect_words, norwegian_variant
+from lyssna.analysis.lexicon import load_lexicons
 from lyssna.analysis.sentiment import (
     CLASSES,
     LEX_SCALE,
@@ -124,7 +126,7 @@ class Analyzer:
         result = TextAnalysis(
             lang=lang,
             lang_confidence=conf,
-            sentiment=CLASSES[best],  # type: ignore[arg-type]
+            sentiment=CLASSES[best],
             sentiment_score=round(probs[2] - probs[0], 4),
             lang_variant=variant,
             explanation=tuple(reasons[:MAX_REASONS]),
@@ -177,6 +179,15 @@ class Analyzer:
             return float(m)
 
         sparse = feats.sparse
+        # A word's stem and ending features count for the word (split when words share them).
+        shares = Counter(p for ps in feats.parts.values() for p in ps)
+
+        def word_margin(feature: str) -> float:
+            m = margin(feature, sparse.get(feature, 0.0))
+            for part in feats.parts.get(feature, ()):
+                m += margin(part) / shares[part]
+            return m
+
         # per unit of lexicon polarity; a negative cue uses the (negative) LEXNEG margin
         rule = RULE_WEIGHT * LEX_SCALE
         lexpos, lexneg = margin("LEXPOS", LEX_SCALE) + rule, margin("LEXNEG", LEX_SCALE) - rule
@@ -192,13 +203,24 @@ class Analyzer:
             )
             weight = abs(cue.value) * scale
             if cue.feature and cue.feature not in seen:
-                weight += margin(cue.feature, sparse.get(cue.feature, 0.0))
+                weight += word_margin(cue.feature)
                 seen.add(cue.feature)
             reasons.append(Reason(cue.kind, cue.text, round(weight, 3)))
+        # The negator's own word weight and the negation flag are one thing to a reader.
+        negators = (load_lexicons().get(feats.lang) or load_lexicons()["*"]).negators
+        negation = sum(
+            margin(f, v) for f, v in sparse.items() if f[2:] in negators and f[:2] == "w:"
+        )
         for f, v in sparse.items():
             if f in seen or f in ("LEXPOS", "LEXNEG", "EMOPOS", "EMONEG", "LEN"):
                 continue
-            w = margin(f, v)
+            if f[:2] in ("s:", "x:"):  # counted with their words
+                continue
+            if f[:2] == "w:" and f[2:] in negators:
+                continue
+            w = (word_margin(f) if f[:2] == "w:" else margin(f, v)) + (
+                negation if f == "NEG" else 0.0
+            )
             if abs(w) < 0.05:
                 continue
             if f in _RULES:

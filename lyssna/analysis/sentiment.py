@@ -15,7 +15,7 @@ punctuation), fitted on the Danish tweets: the hand-written English lexicon carr
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,15 +24,17 @@ import numpy as np
 
 from lyssna.analysis.lexicon import LanguageLexicon, load_emoji, load_lexicons
 from lyssna.analysis.text import Token
+from lyssna.core.records import SENTIMENTS, Sentiment
 
 MODEL_PATH = Path(__file__).parent / "models" / "sentiment.npz"
-CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
+CLASSES: tuple[Sentiment, ...] = SENTIMENTS  # negative, neutral, positive: the model's order
 NEG_SCOPE = 3  # a negator governs the next sentiment word within three words
 NEGATED_POSITIVE = -0.6  # "inte bra": clearly negative, but less than "dålig"
 NEGATED_NEGATIVE = -0.3  # "ikke dårlig": mildly positive at most
 CONTRAST_BEFORE = 0.6  # "bra men dyrt": what comes after "men" decides
 SHOUT = 1.3
 ELONGATION = 1.3
+STEM = 5
 LEX_CAP = 6.0
 LEX_SCALE = 1.0  # lexicon sums enter the model as min(sum, LEX_CAP) * LEX_SCALE
 RULE_WEIGHT = 0.5  # lexicon sums added straight to the logits, on top of the learned weights
@@ -40,8 +42,6 @@ GENERIC = ("LEXPOS", "LEXNEG", "EMOPOS", "EMONEG", "NEG", "EXCL", "QUES", "SHOUT
 # The language-neutral model is fitted on the Danish tweet sets only (the closest domain to posts
 # in other languages) and without the text-length feature, whose meaning differs between corpora.
 GENERIC_SETS = ("angry-tweets", "twitter-sent-da")
-# Finnish negation is a verb ("ei", "en", "et"): those words are negators only in Finnish text.
-_BREAK = frozenset(".,;:!?")
 
 
 @dataclass(slots=True)
@@ -61,6 +61,7 @@ class Features:
     sparse: dict[str, float]  # model features and their values
     cues: list[Cue]  # lexicon cues, for the explanation
     lang: str
+    parts: dict[str, tuple[str, ...]]  # word feature -> its stem and ending features
 
 
 def extract(
@@ -75,6 +76,7 @@ def extract(
     emoji = load_emoji()
     skip = set(masked)
     sparse: dict[str, float] = {}
+    parts: dict[str, tuple[str, ...]] = {}
     cues: list[Cue] = []
     words: list[str] = []  # current clause, for word pairs
     neg_left = 0  # words still governed by the last negator
@@ -133,10 +135,13 @@ def extract(
                 last.kind, last.text = "negation", f"{prev_word} {w}"
                 if last.feature:
                     sparse.pop(last.feature, None)
+                    moved = parts.pop(last.feature, ())
                     last.feature = "w:!" + prev_word
                     sparse[last.feature] = 1.0
+                    if moved:
+                        parts[last.feature] = moved
                 neg_left = 0
-            _add_word(sparse, words, w, False)
+            _add_word(sparse, parts, words, w, False)
             prev_word = w
             i += 1
             continue
@@ -147,7 +152,7 @@ def extract(
         if boost is not None:
             intensity *= boost
             pending_intensifier = (pending_intensifier + " " + w).strip()
-            _add_word(sparse, words, w, neg_left > 0)
+            _add_word(sparse, parts, words, w, neg_left > 0)
             prev_word = w
             i += 1
             continue
@@ -174,7 +179,7 @@ def extract(
             intensity, pending_intensifier = 1.0, ""
         elif tok.elongated:
             elong += 1
-        _add_word(sparse, words, w, negated)
+        _add_word(sparse, parts, words, w, negated)
         if neg_left:
             neg_left -= 1
         prev_word = w
@@ -199,16 +204,28 @@ def extract(
         if flag:
             sparse[name] = 1.0
     sparse["LEN"] = math.log1p(n_words) / 3.0
-    return Features(sparse, cues, lang)
+    return Features(sparse, cues, lang, parts)
 
 
 def _negate(value: float) -> float:
     return value * (NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE)
 
 
-def _add_word(sparse: dict[str, float], clause: list[str], w: str, negated: bool) -> None:
+def _add_word(
+    sparse: dict[str, float],
+    parts: dict[str, tuple[str, ...]],
+    clause: list[str],
+    w: str,
+    negated: bool,
+) -> None:
     key = ("w:!" if negated else "w:") + w
     sparse[key] = 1.0
+    if len(w) > STEM + 1:
+        # A crude stem and the ending: inflected forms ("hyvää", "hyvältä") share what the whole
+        # word cannot, and endings carry morphology (Finnish -ton "without", -lig, -leg).
+        stem, ending = ("s:!" if negated else "s:") + w[:STEM], "x:" + w[-3:]
+        sparse[stem] = sparse[ending] = 1.0
+        parts[key] = (stem, ending)
     if clause:
         sparse["b:" + clause[-1] + " " + w] = 1.0
     clause.append(w)
@@ -260,9 +277,6 @@ class LinearModel:
         self.margins = {f: row[2] - row[0] for f, row in self.index.items()}
         self.generic_margins = {f: row[2] - row[0] for f, row in self.generic_index.items()}
 
-    def vocabulary(self) -> set[str]:
-        return {f[2:] for f in self.index if f.startswith("w:")}
-
     def margins_for(self, lang: str) -> dict[str, float]:
         return self.margins if lang in ("sv", "no", "da", "fi") else self.generic_margins
 
@@ -273,7 +287,7 @@ class LinearModel:
         return self.generic_index, tuple(self.generic_bias)
 
     def logits(
-        self, feats: Features, extra: dict[str, tuple[float, ...]] | None = None
+        self, feats: Features, extra: Mapping[str, tuple[float, ...]] | None = None
     ) -> list[float]:
         table, bias = self.table_for(feats.lang)
         out = list(bias)

@@ -8,7 +8,7 @@ posts are full of: links, @handles, hashtags (#heltbäst -> helt bäst), elongat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Container
 from typing import NamedTuple
 
 # Links, handles and the anonymisation placeholders some corpora use carry no sentiment or
@@ -121,6 +121,6 @@ def tokenize(text: str, known: Container[str] | None = None) -> list[Token]:
     return tokens
 
 
-def words_only(text: str, lower: Callable[[str], str] = str.lower) -> list[str]:
-    """Lower-cased words of a text, links and handles removed (for language identification)."""
-    return [lower(m.group()) for m in _TOKEN.finditer(strip_noise(text)) if m.lastgroup == "word"]
+def words_only(text: str) -> list[str]:
+    """Lower-cased words of a text, links, handles and hashtags removed (for language ID)."""
+    return [m.group().lower() for m in _TOKEN.finditer(strip_noise(text)) if m.lastgroup == "word"]

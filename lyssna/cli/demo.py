@@ -71,11 +71,17 @@ def demo(
             + ", ".join(f"{n} {c:,}" for n, c in summary.matched.most_common()),
             highlight=False,
         )
+    from lyssna.strategy import strategy_path, write_strategy
+
+    if not strategy_path(settings.home).exists():
+        write_strategy(settings.home, example=True)
+        console.print(f"Wrote the demo company's strategy to {strategy_path(settings.home)}.")
     console.print(
         f"\nDemo workspace [bold]{ctx.workspace.slug}[/] in {settings.home}. Try:\n"
         f"  lyssna -w {ctx.workspace.slug} stats --by day --since 14d\n"
         f"  lyssna -w {ctx.workspace.slug} search 'sentiment:negative' --limit 10\n"
-        f"  lyssna -w {ctx.workspace.slug} topics list",
+        f"  lyssna -w {ctx.workspace.slug} topics list\n"
+        f"  lyssna -w {ctx.workspace.slug} strategy report --period 7d",
         highlight=False,
     )
 

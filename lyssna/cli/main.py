@@ -10,7 +10,9 @@ from lyssna import __version__
 from lyssna.cli import common
 from lyssna.cli.analyze import analyze_command
 from lyssna.cli.common import console, guarded
+from lyssna.cli.corrections import analysis_app
 from lyssna.cli.demo import demo
+from lyssna.cli.strategy import strategy_app
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
 from lyssna.workspace import init_workspace
 
@@ -88,6 +90,8 @@ app.command()(ingest)
 app.command()(search)
 app.command()(stats)
 app.command()(demo)
+app.add_typer(analysis_app, name="analysis")
+app.add_typer(strategy_app, name="strategy")
 app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
     guarded(analyze_command)
 )

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from lyssna import corrections
 from lyssna.pipeline.prepare import Analyzer, PreparedBatch, Preparer
 from lyssna.pipeline.readers import (
     RawRecord,
@@ -49,6 +50,7 @@ class IngestSummary:
 
 
 def default_analyzer() -> Analyzer:
+    """The shipped analyser without any workspace's pinned terms or learnt model."""
     from lyssna.analysis import load_analyzer
 
     return load_analyzer()
@@ -92,17 +94,20 @@ class Ingestor:
         engine: Engine,
         workspace_id: int,
         *,
-        analyzer_factory: AnalyzerFactory = default_analyzer,
+        analyzer_factory: AnalyzerFactory | None = None,
         workers: int = 0,
         batch_size: int = 2000,
     ) -> None:
         self.engine = engine
         self.workspace_id = workspace_id
-        self.analyzer_factory = analyzer_factory
         self.workers = workers or (os.cpu_count() or 1)
         self.batch_size = batch_size
         with engine.connect() as conn:
             topic_list = topic_store.list_all(conn, workspace_id)
+            # By default the workspace's own analyser: its pinned terms and learnt model.
+            self.analyzer_factory: AnalyzerFactory = analyzer_factory or (
+                corrections.analyzer_factory(conn, workspace_id)
+            )
         self.topics = [(t.id, t.query) for t in topic_list]
         self.topic_names = {t.id: t.name for t in topic_list}
         self._local: Preparer | None = None

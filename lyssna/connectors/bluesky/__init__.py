@@ -1,0 +1,1 @@
+"""Bluesky: post search through the AT Protocol's app.bsky.feed.searchPosts."""

@@ -1,0 +1,1 @@
+"""Hacker News, through the Algolia search API: stories and comments that mention you."""

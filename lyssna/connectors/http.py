@@ -1,0 +1,451 @@
+"""The HTTP plumbing every connector shares: one client, retries, rate limits, errors, cursors.
+
+- Timeouts on every request; retries with exponential backoff and full jitter for 429, 5xx,
+  timeouts and connection errors, waiting exactly as long as `Retry-After` or the platform's
+  rate-limit reset header says when it says so.
+- When a platform reports its budget used up (`X-RateLimit-Remaining: 0`), the next request waits
+  for the reset instead of earning a 429.
+- A wait longer than `RetryPolicy.max_wait` is not slept through inside a poll: it becomes a
+  RateLimitedError carrying `retry_at`, and the runner schedules the source for then.
+- Every failure becomes one of the errors in lyssna.connectors.base, with a reason that names the
+  host and what to do. URLs in messages lose their query string; headers are never shown, so a
+  credential cannot leak into a message or a log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import orjson
+
+from lyssna import __version__
+from lyssna.connectors.base import (
+    AuthError,
+    ConnectorError,
+    Cursor,
+    GoneError,
+    MalformedResponseError,
+    RateLimitedError,
+    RequestRejectedError,
+    RetriableError,
+    SourceNotFoundError,
+)
+from lyssna.core.clock import utcnow
+
+USER_AGENT = f"Lyssna/{__version__} (+https://github.com/lyssna/lyssna; social listening)"
+_RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_MAX_ERROR_TEXT = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+Hints = Mapping[type[ConnectorError], str]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4  # tries in all, the first included
+    base_delay: float = 1.0  # seconds; doubled on every retry, then jittered
+    max_delay: float = 30.0
+    max_wait: float = 60.0  # longest wait inside a poll; longer ones reschedule the source
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """What the platform last said about its request budget; None: it did not say."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None
+
+
+class HttpClient:
+    """An httpx.AsyncClient with Lyssna's retry, rate-limit and error rules. One per source."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_body_bytes: int = 20 * 1024 * 1024,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.rate_limit = RateLimit()
+        self.requests_made = 0
+        self._sleep = sleep
+        self._max_body = max_body_bytes
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=True,
+        )
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get_json(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        hints: Hints | None = None,
+        retired: Callable[[httpx.Response], str | None] | None = None,
+    ) -> tuple[Any, httpx.Response]:
+        response = await self.request(
+            "GET", url, params=params, headers=headers, hints=hints, retired=retired
+        )
+        return parse_json(response), response
+
+    async def post_json(
+        self,
+        url: str,
+        body: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        hints: Hints | None = None,
+    ) -> tuple[Any, httpx.Response]:
+        response = await self.request("POST", url, json=body, headers=headers, hints=hints)
+        return parse_json(response), response
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        ok_statuses: frozenset[int] = frozenset({200}),
+        hints: Hints | None = None,
+        retired: Callable[[httpx.Response], str | None] | None = None,
+    ) -> httpx.Response:
+        """The response, after retries; or the ConnectorError that says what went wrong.
+
+        `retired` recognises a platform's documented "this API is gone" answer and returns the
+        reason, so it is reported as GoneError rather than a generic refusal.
+        """
+        where = _describe(url)
+        last: RetriableError | None = None
+        for attempt in range(self.retry.attempts):
+            await self._respect_budget(where)
+            try:
+                self.requests_made += 1
+                response = await self._send(method, url, params, headers, json)
+            except httpx.TimeoutException:
+                last = RetriableError(f"{where} did not answer in time")
+                delay = None
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise SourceNotFoundError(f"{where} is not a usable URL: {exc}") from exc
+            except httpx.DecodingError as exc:  # e.g. a broken gzip body
+                raise MalformedResponseError(
+                    f"{where} sent a body that cannot be decoded: {_first_line(exc)}"
+                ) from exc
+            except (httpx.TransportError, httpx.HTTPError) as exc:
+                last = RetriableError(f"cannot reach {where}: {_first_line(exc)}")
+                delay = None
+            else:
+                self._note_rate_limit(response)
+                if response.status_code in ok_statuses:
+                    return response
+                error = classify(response, where, retired=retired)
+                if not isinstance(error, RetriableError):
+                    raise _with_hint(error, hints)
+                last = error
+                delay = self._server_delay(response)
+            if attempt + 1 >= self.retry.attempts:
+                break
+            wait = delay if delay is not None else self._backoff(attempt)
+            if wait > self.retry.max_wait:
+                raise RateLimitedError(
+                    f"{last.reason}; trying again after {wait:.0f}s",
+                    retry_at=utcnow() + timedelta(seconds=wait),
+                )
+            await self._sleep(wait)
+        assert last is not None
+        raise _with_hint(last, hints)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+        json: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        request = self._client.build_request(method, url, params=params, headers=headers, json=json)
+        response = await self._client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self._max_body:
+                    raise MalformedResponseError(
+                        f"{_describe(url)} sent more than {self._max_body // 1_000_000} MB; "
+                        "refusing to read it"
+                    )
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        # A fresh response with the whole body, so callers use .content/.text as usual.
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=b"".join(chunks),
+            request=request,
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: spreads retries of many sources so they do not hit the platform together.
+        cap = min(self.retry.max_delay, self.retry.base_delay * 2**attempt)
+        return random.uniform(cap / 2, cap)
+
+    def _server_delay(self, response: httpx.Response) -> float | None:
+        """Seconds the platform asked us to wait (Retry-After or rate-limit reset), if any."""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is not None:
+            return retry_after
+        if response.status_code == 429 and self.rate_limit.reset_at is not None:
+            return max(0.0, (self.rate_limit.reset_at - utcnow()).total_seconds())
+        return None
+
+    def _note_rate_limit(self, response: httpx.Response) -> None:
+        headers = response.headers
+        limit = _int(headers.get("X-RateLimit-Limit") or headers.get("RateLimit-Limit"))
+        remaining = _int(headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining"))
+        reset = parse_reset(headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset"))
+        if limit is not None or remaining is not None or reset is not None:
+            self.rate_limit = RateLimit(limit, remaining, reset)
+
+    async def _respect_budget(self, where: str) -> None:
+        budget = self.rate_limit
+        if budget.remaining is None or budget.remaining > 0 or budget.reset_at is None:
+            return
+        wait = (budget.reset_at - utcnow()).total_seconds()
+        if wait <= 0:
+            return
+        if wait > self.retry.max_wait:
+            raise RateLimitedError(
+                f"the request budget at {where} is used up until {budget.reset_at:%H:%M:%S} UTC",
+                retry_at=budget.reset_at,
+            )
+        await self._sleep(wait)
+        self.rate_limit = replace(budget, remaining=None)
+
+
+def classify(
+    response: httpx.Response,
+    where: str,
+    *,
+    retired: Callable[[httpx.Response], str | None] | None = None,
+) -> ConnectorError:
+    """The error a non-success response stands for."""
+    status = response.status_code
+    said = platform_message(response)
+    detail = f" ({said})" if said else ""
+    if retired is not None:
+        reason = retired(response)
+        if reason:
+            return GoneError(f"{where} says this API is retired: {reason}")
+    if status == 429:
+        return RateLimitedError(f"{where} is rate limiting us (429){detail}")
+    if status in _RETRIABLE_STATUSES or status >= 500:
+        return RetriableError(f"{where} failed with {status}{detail}; it may be down")
+    if status in (401, 403):
+        return AuthError(f"{where} refused the credentials ({status}){detail}")
+    if status == 404:
+        return SourceNotFoundError(f"{where} was not found (404){detail}")
+    if status == 410:
+        return GoneError(f"{where} is gone (410): the API or the resource was retired{detail}")
+    return RequestRejectedError(f"{where} refused the request ({status}){detail}")
+
+
+def platform_message(response: httpx.Response) -> str:
+    """The platform's own words about an error, if its body carries any, shortened."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts = [
+        str(body[key])
+        for key in ("error", "message", "error_description", "detail")
+        if isinstance(body.get(key), str | int) and str(body[key]).strip()
+    ]
+    text = ": ".join(dict.fromkeys(parts))
+    return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
+
+
+def parse_json(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        pass
+    # orjson refuses lone surrogates (`"\\ud800"`), which some platforms do send inside one
+    # item; the standard parser takes them, and they become U+FFFD so one bad item does not
+    # make the whole page unreadable.
+    try:
+        return _scrub_surrogates(json.loads(response.content.decode("utf-8", errors="replace")))
+    except ValueError as exc:
+        raise MalformedResponseError(
+            f"{_describe(str(response.request.url))} answered with something that is not JSON "
+            f"({response.headers.get('Content-Type', 'no content type')}): {exc}"
+        ) from exc
+
+
+def _scrub_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub_surrogates(k): _scrub_surrogates(v) for k, v in value.items()}
+    return value
+
+
+def _with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:
+    for kind, hint in (hints or {}).items():
+        if isinstance(error, kind):
+            error.reason = f"{error.reason}. {hint}"
+            error.args = (error.reason,)
+            break
+    return error
+
+
+def _describe(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.netloc}{parts.path}" if parts.netloc else url.split("?")[0]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - utcnow()).total_seconds())
+
+
+def parse_reset(value: str | None) -> datetime | None:
+    """A rate-limit reset: ISO-8601 (Mastodon), epoch seconds, or seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if number > 1_000_000_000:  # an epoch timestamp, not a delay
+        return datetime.fromtimestamp(number, UTC)
+    return utcnow() + timedelta(seconds=number)
+
+
+# --- Pagination and cursors ------------------------------------------------------------------
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """RFC 8288 `Link` header as {rel: url}: `<https://a?max_id=1>; rel="next"` -> next."""
+    links: dict[str, str] = {}
+    for part in (value or "").split(","):
+        section = part.strip()
+        if not section.startswith("<") or ">" not in section:
+            continue
+        url, _, params = section[1:].partition(">")
+        for param in params.split(";"):
+            key, _, val = param.strip().partition("=")
+            if key.strip().lower() == "rel":
+                for rel in val.strip().strip('"').split():
+                    links[rel] = url
+    return links
+
+
+def query_param(url: str | None, name: str) -> str | None:
+    if not url:
+        return None
+    values = parse_qs(urlsplit(url).query).get(name)
+    return values[0] if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """A gapless way through a newest-first listing, kept as the source's cursor.
+
+    `since` is the newest key already collected in full. A poll reads pages newest first down
+    to `since`; `below` is where the next older page starts (a max_id, page number or opaque
+    cursor) and `top` the newest key seen in this walk, which becomes `since` when the walk
+    reaches the bottom. Saved after every page, so a restart continues the walk mid-way. The
+    first run collects one page only (no deep backfill).
+    """
+
+    since: str | None = None
+    below: str | None = None
+    top: str | None = None
+
+    @classmethod
+    def from_cursor(cls, cursor: Cursor | None, key: str = "walk") -> Walk:
+        data = (cursor or {}).get(key) or {}
+        return cls(data.get("since"), data.get("below"), data.get("top"))
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"since": self.since, "below": self.below, "top": self.top}
+
+    def after_page(self, page_top: str | None, next_below: str | None) -> tuple[Walk, bool]:
+        """The walk after reading a page; `next_below` None means the bottom was reached.
+
+        Returns the new walk and whether another page should be read now.
+        """
+        top = self.top or page_top
+        if self.since is None or next_below is None or page_top is None:
+            return Walk(since=top or self.since), False
+        return Walk(since=self.since, below=next_below, top=top), True
+
+
+def newest_id(ids: list[str]) -> str | None:
+    """The greatest of numeric string ids (Mastodon's), compared as numbers."""
+    numeric = [i for i in ids if i.isdigit()]
+    return max(numeric, key=lambda i: (len(i.lstrip("0")), i.lstrip("0"))) if numeric else None
+
+
+def oldest_id(ids: list[str]) -> str | None:
+    numeric = [i for i in ids if i.isdigit()]
+    return min(numeric, key=lambda i: (len(i.lstrip("0")), i.lstrip("0"))) if numeric else None

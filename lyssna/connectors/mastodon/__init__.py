@@ -1,0 +1,1 @@
+"""Mastodon (and other Mastodon-API servers): public hashtag timelines and status search."""

@@ -1,0 +1,46 @@
+"""What a Mastodon source is: an instance, hashtags to follow, searches to run, a token."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from lyssna.connectors.base import Secret, SourceConfig
+
+
+class MastodonConfig(SourceConfig):
+    instance: str
+    hashtags: list[str] = Field(default_factory=list)  # without the '#'
+    queries: list[str] = Field(default_factory=list)
+    token: Secret | None = None
+    page_size: int = Field(40, ge=1, le=40)  # Mastodon's maximum
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+
+    @field_validator("instance")
+    @classmethod
+    def _instance(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if "://" not in value:
+            value = f"https://{value}"
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("instance must be an https:// address, e.g. https://mastodon.social")
+        return value
+
+    @field_validator("hashtags")
+    @classmethod
+    def _hashtags(cls, values: list[str]) -> list[str]:
+        cleaned = [v.strip().lstrip("#") for v in values if v.strip().lstrip("#")]
+        return list(dict.fromkeys(cleaned))
+
+    @model_validator(mode="after")
+    def _something_to_read(self) -> MastodonConfig:
+        if not self.hashtags and not self.queries:
+            raise ValueError("give at least one --hashtag or --query")
+        if self.queries and self.token is None:
+            raise ValueError(
+                "searching statuses needs an access token: add --token-env NAME "
+                "(see docs/connectors.md, Mastodon)"
+            )
+        return self

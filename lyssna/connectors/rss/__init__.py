@@ -1,0 +1,1 @@
+"""RSS and Atom feeds: blogs, news sites, forums, review sites that publish a feed."""

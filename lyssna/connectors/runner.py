@@ -1,0 +1,362 @@
+"""Polling sources: each on its own schedule, each failure kept to its own source.
+
+One poll of a source reads pages until the connector says there is no more (or the source's
+`max_pages_per_poll` is reached). After every page, its items go through the ingest pipeline and
+then the cursor is saved: a crash between the two re-reads one page (the pipeline drops what is
+already stored), never skips one.
+
+A failed poll marks the source `backing_off` (the platform may recover by itself: 429, 5xx,
+timeouts) or `unhealthy` (the user must act: credentials, address, retired API, unreadable
+answers), keeps the reason, and schedules the next try with exponential backoff and jitter, so a
+broken source costs little and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import orjson
+from pydantic import ValidationError
+
+from lyssna.connectors import registry
+from lyssna.connectors.base import (
+    Connector,
+    ConnectorError,
+    FetchResult,
+    MappedItem,
+    RateLimitedError,
+    SourceConfig,
+)
+from lyssna.connectors.http import HttpClient
+from lyssna.core.clock import utcnow
+from lyssna.core.errors import UserError
+from lyssna.pipeline.ingest import AnalyzerFactory, Ingestor
+from lyssna.pipeline.prepare import Analyzer
+from lyssna.pipeline.readers import RawRecord
+from lyssna.storage import connector_state as state_store
+from lyssna.storage.connector_state import Health, SourceRecord
+from lyssna.storage.database import write_transaction
+from lyssna.workspace import WorkspaceContext
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=6)
+# The workspace's analyser (its pinned terms, its learnt model) is rebuilt this often, so
+# corrections made while listening take effect without a restart.
+ANALYZER_REFRESH = timedelta(minutes=10)
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    """What one poll of one source did."""
+
+    source: str
+    kind: str
+    health: Health
+    next_run_at: datetime
+    pages: int = 0
+    fetched: int = 0
+    new: int = 0
+    quarantined: int = 0
+    error: str | None = None
+    unknown_fields: set[str] = field(default_factory=set)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def config_error_message(kind: str, exc: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in exc.errors()
+    )
+    return f"the {kind} source's settings are invalid: {problems}"
+
+
+def build_config(record: SourceRecord) -> tuple[type[Connector], SourceConfig]:
+    """The connector class and its validated config, or a UserError saying what is wrong."""
+    connector_cls = registry.get(record.kind)
+    try:
+        return connector_cls, connector_cls.config_model.model_validate(record.config)
+    except ValidationError as exc:
+        raise UserError(config_error_message(record.kind, exc)) from None
+
+
+def backoff_delay(interval: float, failures: int) -> timedelta:
+    """The wait before trying a failing source again: doubling from its interval, jittered."""
+    cap = min(MAX_BACKOFF.total_seconds(), interval * 2 ** min(failures, 20))
+    return timedelta(seconds=random.uniform(cap * 0.8, cap))
+
+
+class Runner:
+    """Runs the connector sources of one workspace."""
+
+    def __init__(
+        self,
+        ctx: WorkspaceContext,
+        *,
+        only: Sequence[str] | None = None,
+        http_factory: Callable[[], HttpClient] = HttpClient,
+        analyzer_factory: AnalyzerFactory | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.ctx = ctx
+        self.only = set(only) if only else None
+        self.http_factory = http_factory
+        self.clock = clock
+        self._analyzer_factory = analyzer_factory  # None: the workspace's own
+        self._analyzer: Analyzer | None = None
+        self._analyzer_built_at: datetime | None = None
+        # One writer at a time: SQLite has one, and ingest is CPU-bound anyway.
+        self._write_lock = asyncio.Lock()
+        self.latest: dict[str, PollOutcome] = {}
+        # Sources whose state could not be saved (database trouble): not retried before this.
+        self._not_before: dict[str, datetime] = {}
+
+    # --- which sources, when ---------------------------------------------------------------
+
+    def sources(self) -> list[SourceRecord]:
+        with self.ctx.engine.connect() as conn:
+            found = state_store.list_all(conn, self.ctx.workspace.id, registry.kinds())
+        if self.only is not None:
+            missing = self.only - {s.name for s in found}
+            if missing:
+                raise UserError(f"no connector source named {', '.join(sorted(missing))}")
+            found = [s for s in found if s.name in self.only]
+        return found
+
+    def due(self, now: datetime) -> list[SourceRecord]:
+        return [
+            s
+            for s in self.sources()
+            if (s.next_run_at is None or s.next_run_at <= now)
+            and self._not_before.get(s.name, now) <= now
+        ]
+
+    async def run_once(self) -> list[PollOutcome]:
+        """Poll every source once, whatever its schedule, side by side."""
+        return list(await asyncio.gather(*(self._poll_guarded(s) for s in self.sources())))
+
+    async def run_forever(
+        self,
+        stop: asyncio.Event,
+        *,
+        on_poll: Callable[[PollOutcome], None] | None = None,
+        tick: float = 1.0,
+    ) -> None:
+        """Poll sources as they fall due until `stop` is set; running polls finish first."""
+        running: dict[str, asyncio.Task[PollOutcome]] = {}
+        while not stop.is_set():
+            for record in self.due(self.clock()):
+                if record.name not in running:
+                    running[record.name] = asyncio.create_task(self._poll_guarded(record))
+            for name, task in list(running.items()):
+                if task.done():
+                    del running[name]
+                    if on_poll is not None:
+                        on_poll(task.result())
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=tick)
+            except TimeoutError:
+                pass
+        if running:
+            await asyncio.gather(*running.values())
+
+    # --- one poll -------------------------------------------------------------------------
+
+    async def _poll_guarded(self, record: SourceRecord) -> PollOutcome:
+        """`poll`, and if even saving the state failed (database down), say so and go on."""
+        try:
+            return await self.poll(record)
+        except Exception as exc:
+            log.exception("source %s: could not save its state", record.name)
+            retry_at = self.clock() + timedelta(minutes=1)
+            self._not_before[record.name] = retry_at
+            outcome = PollOutcome(
+                record.name,
+                record.kind,
+                "backing_off",
+                retry_at,
+                error=f"could not save the source's state ({type(exc).__name__}: {exc})",
+            )
+            self.latest[record.name] = outcome
+            return outcome
+
+    async def poll(self, record: SourceRecord) -> PollOutcome:
+        """Poll one source. Never raises: every failure ends up in the source's state."""
+        started = self.clock()
+        outcome = PollOutcome(record.name, record.kind, "healthy", started)
+        interval = 300.0
+        try:
+            connector_cls, config = build_config(record)
+            interval = float(config.interval_seconds)
+            async with self.http_factory() as http:
+                connector = connector_cls(config, http)
+                await self._read_pages(record, connector, config, outcome)
+        except ConnectorError as exc:
+            await self._failed(record, outcome, exc, started, interval)
+        except UserError as exc:  # unknown kind, invalid settings
+            await self._failed(record, outcome, ConnectorError(str(exc)), started, interval)
+        except Exception as exc:  # a bug in a connector must not stop the other sources
+            log.exception("source %s (%s) failed unexpectedly", record.name, record.kind)
+            error = ConnectorError(
+                f"internal error in the {record.kind} connector ({type(exc).__name__}: {exc}); "
+                "please report it"
+            )
+            await self._failed(record, outcome, error, started, interval)
+        else:
+            outcome.next_run_at = started + timedelta(seconds=interval)
+            await self._write(
+                lambda conn: state_store.record_success(
+                    conn, record.id, at=started, next_run_at=outcome.next_run_at
+                )
+            )
+        if outcome.unknown_fields:  # also kept on each record and shown by `listen`
+            log.info(
+                "source %s: fields the %s mapper does not know: %s",
+                record.name,
+                record.kind,
+                ", ".join(sorted(outcome.unknown_fields)),
+            )
+        self.latest[record.name] = outcome
+        return outcome
+
+    async def _read_pages(
+        self,
+        record: SourceRecord,
+        connector: Connector,
+        config: SourceConfig,
+        outcome: PollOutcome,
+    ) -> None:
+        cursor = record.cursor
+        offset = record.items_fetched  # numbers each item for the quarantine, across polls
+        while True:
+            result = await connector.fetch(cursor)
+            outcome.pages += 1
+            new, quarantined = await self._store_page(record, connector, result, offset, outcome)
+            offset += len(result.items)
+            outcome.fetched += len(result.items)
+            outcome.new += new
+            outcome.quarantined += quarantined
+            cursor = result.next_cursor
+            if not result.more or outcome.pages >= config.max_pages_per_poll:
+                return
+
+    async def _store_page(
+        self,
+        record: SourceRecord,
+        connector: Connector,
+        result: FetchResult,
+        offset: int,
+        outcome: PollOutcome,
+    ) -> tuple[int, int]:
+        retrieved_at = self.clock()
+        raw_records = []
+        for index, item in enumerate(result.items):
+            mapped = _map_safely(connector, item, retrieved_at)
+            outcome.unknown_fields.update(mapped.unknown_fields)
+            raw_records.append(_raw_record(record.name, offset + index, mapped, item.payload))
+
+        def store() -> tuple[int, int]:
+            new = quarantined = 0
+            if raw_records:
+                ingestor = self._ingestor()
+                summary = ingestor.ingest_records(
+                    raw_records, source=record.name, channel=connector.kind
+                )
+                new, quarantined = summary.new, summary.quarantined
+            with write_transaction(self.ctx.engine) as conn:
+                state_store.save_progress(
+                    conn,
+                    record.id,
+                    result.next_cursor,
+                    fetched=len(result.items),
+                    collected=new,
+                    quarantined=quarantined,
+                )
+            return new, quarantined
+
+        async with self._write_lock:
+            return await asyncio.to_thread(store)
+
+    def _ingestor(self) -> Ingestor:
+        """An ingestor with the current topics and a cached analyser (loading one takes time)."""
+        ingestor = Ingestor(
+            self.ctx.engine,
+            self.ctx.workspace.id,
+            analyzer_factory=self._analyzer_factory,
+            workers=1,
+        )
+        now = self.clock()
+        built = self._analyzer_built_at
+        if self._analyzer is None or built is None or now - built > ANALYZER_REFRESH:
+            self._analyzer = ingestor.analyzer_factory()
+            self._analyzer_built_at = now
+        analyzer = self._analyzer
+        ingestor.analyzer_factory = lambda: analyzer
+        return ingestor
+
+    async def _failed(
+        self,
+        record: SourceRecord,
+        outcome: PollOutcome,
+        error: ConnectorError,
+        started: datetime,
+        interval: float,
+    ) -> None:
+        outcome.error = error.reason
+        outcome.health = "backing_off" if error.retriable else "unhealthy"
+        next_run = started + backoff_delay(interval, record.consecutive_failures + 1)
+        if isinstance(error, RateLimitedError) and error.retry_at is not None:
+            next_run = max(error.retry_at, started + timedelta(seconds=1))
+        outcome.next_run_at = next_run
+        # INFO, not WARNING: the reason is kept in the source's state and shown by the CLI.
+        log.info("source %s: %s", record.name, error.reason)
+        await self._write(
+            lambda conn: state_store.record_failure(
+                conn,
+                record.id,
+                at=started,
+                health=outcome.health,
+                error=error.reason,
+                next_run_at=next_run,
+            )
+        )
+
+    async def _write(self, action: Callable[..., None]) -> None:
+        def run() -> None:
+            with write_transaction(self.ctx.engine) as conn:
+                action(conn)
+
+        async with self._write_lock:
+            await asyncio.to_thread(run)
+
+
+def _map_safely(connector: Connector, item: object, retrieved_at: datetime) -> MappedItem:
+    try:
+        return connector.map(item, retrieved_at)  # type: ignore[arg-type]
+    except Exception as exc:  # a mapper bug quarantines the item, not the source
+        log.exception("the %s mapper failed on an item", connector.kind)
+        return MappedItem(None, f"the {connector.kind} mapper failed: {type(exc).__name__}: {exc}")
+
+
+def _raw_record(source: str, line: int, mapped: MappedItem, payload: object) -> RawRecord:
+    """The pipeline's input: the mapped record (which carries the platform payload) as JSON."""
+    origin = f"source:{source}"
+    if mapped.record is not None:
+        try:
+            text = orjson.dumps(mapped.record).decode()
+        except TypeError as exc:
+            mapped = MappedItem(None, f"the mapped record is not storable as JSON: {exc}")
+        else:
+            return RawRecord(origin, line, mapped.record, None, text, source_is_json=True)
+    try:
+        shown = orjson.dumps(payload).decode()
+    except TypeError:
+        shown = repr(payload)
+    return RawRecord(origin, line, None, mapped.error or "cannot be mapped", shown)

@@ -1,0 +1,296 @@
+"""Goals against what the listening data shows: green, amber or red, with the trend.
+
+Four goals can be measured from the listening core today (mention volume, net sentiment, share of
+voice, negative share of the brand topic). Goals that need the inbox or publishing are listed as
+"not measured yet" rather than given a made-up figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import Connection
+
+from lyssna.core.clock import utcnow
+from lyssna.core.errors import UserError
+from lyssna.core.records import Topic
+from lyssna.storage import topics as topic_store
+from lyssna.storage.search import Counts, count_by_topic
+from lyssna.strategy.schema import AT_MOST_METRICS, Goal, Strategy
+from lyssna.strategy.validate import goal_target
+from lyssna.workspace import WorkspaceContext
+
+Status = Literal["green", "amber", "red", "no data", "not measured"]
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+_PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+_PER_DAYS = {"day": 1, "week": 7, "month": 30}
+
+_NEEDS = {
+    "first_response_time": "not measured yet (needs the inbox)",
+    "posts_per_week": "not measured yet (needs publishing)",
+    "useful_post_ratio": "not measured yet (needs publishing)",
+}
+_UNITS = {
+    "mention_volume": "mentions",
+    "net_sentiment": "pts",
+    "share_of_voice": "%",
+    "negative_share": "%",
+    "first_response_time": "h",
+    "posts_per_week": "posts/week",
+    "useful_post_ratio": "useful per promo",
+}
+# How far from the target still counts as amber: points for percentages, a fraction for counts.
+_DEFAULT_MARGIN = {
+    "net_sentiment": 10.0,
+    "share_of_voice": 5.0,
+    "negative_share": 5.0,
+    "mention_volume": 0.2,
+}
+
+
+def parse_period(value: str) -> timedelta:
+    """'7d', '30d', '2w', '24h' -> timedelta."""
+    match = _PERIOD.match(value)
+    if not match or int(match.group(1)) == 0:
+        raise UserError(f"--period {value!r} is not a period: use e.g. 24h, 7d, 30d or 4w")
+    return timedelta(**{_PERIOD_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GoalResult:
+    goal: Goal
+    status: Status
+    target: float  # in `unit`, scaled to the period for mention volume
+    unit: str
+    at_most: bool  # lower is better
+    current: float | None
+    previous: float | None
+    note: str  # the figures behind the verdict, or why there is none
+
+    @property
+    def trend(self) -> float | None:
+        """Change from the previous period, in `unit`."""
+        if self.current is None or self.previous is None:
+            return None
+        return self.current - self.previous
+
+    @property
+    def improving(self) -> bool | None:
+        trend = self.trend
+        if trend is None or trend == 0:
+            return None
+        return trend < 0 if self.at_most else trend > 0
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisCheck:
+    """One crisis trigger of the strategy against the worst hour of the period."""
+
+    trigger: str  # in words: "negative mentions per hour above 40"
+    threshold: float
+    peak: float | None  # the worst hourly value; None when no hour had enough mentions
+    peak_hour: str | None  # local "YYYY-MM-DD HH:00" in the workspace's time zone
+    fired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyReport:
+    current: Window
+    previous: Window
+    brand_topic: str
+    competitor_topics: tuple[str, ...]
+    results: tuple[GoalResult, ...]
+    crisis: tuple[CrisisCheck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    brand: Counts
+    competitors: int  # competitor topic mentions
+
+
+def resolve_topics(
+    conn: Connection, workspace_id: int, strategy: Strategy
+) -> tuple[Topic, list[Topic]]:
+    """The brand topic and the competitor topics the goals are measured on.
+
+    The strategy names them (company.brand_topic, company.competitor_topics); without names the
+    workspace's topics of kind brand and competitor are used.
+    """
+    topics = topic_store.list_all(conn, workspace_id)
+    by_name = {t.name: t for t in topics}
+
+    def named(name: str, field: str) -> Topic:
+        if name not in by_name:
+            raise UserError(
+                f"company.{field} names {name!r}, which is not a topic in this workspace: "
+                f"add it with `lyssna topics add {name!r} --query ...`"
+            )
+        return by_name[name]
+
+    company = strategy.company
+    if company.brand_topic:
+        brand = named(company.brand_topic, "brand_topic")
+    else:
+        brands = [t for t in topics if t.kind == "brand"]
+        if not brands:
+            raise UserError(
+                "no brand topic to measure the goals on: set company.brand_topic in the "
+                "strategy, or add a topic with --kind brand"
+            )
+        brand = brands[0]
+    if company.competitor_topics:
+        competitors = [named(n, "competitor_topics") for n in company.competitor_topics]
+    else:
+        competitors = [t for t in topics if t.kind == "competitor"]
+    return brand, competitors
+
+
+def _figures(
+    conn: Connection, workspace_id: int, brand: Topic, competitors: list[Topic], window: Window
+) -> _Figures:
+    ids = [brand.id, *(t.id for t in competitors)]
+    counts = count_by_topic(conn, workspace_id, ids, since=window.since, until=window.until)
+    brand_counts = counts.get(brand.id, {}).get(None, Counts())
+    competitor_total = sum(counts.get(t.id, {}).get(None, Counts()).total for t in competitors)
+    return _Figures(brand_counts, competitor_total)
+
+
+def _value(metric: str, f: _Figures) -> float | None:
+    brand = f.brand
+    if metric == "mention_volume":
+        return float(brand.total)
+    if not brand.total:
+        return None
+    if metric == "net_sentiment":
+        return 100.0 * (brand.positive - brand.negative) / brand.total
+    if metric == "negative_share":
+        return 100.0 * brand.negative / brand.total
+    if metric == "share_of_voice":
+        return 100.0 * brand.total / (brand.total + f.competitors)
+    raise AssertionError(metric)
+
+
+def _status(value: float, target: float, margin: float, at_most: bool) -> Status:
+    if at_most:
+        return "green" if value <= target else "amber" if value <= target + margin else "red"
+    return "green" if value >= target else "amber" if value >= target - margin else "red"
+
+
+def _note(metric: str, f: _Figures) -> str:
+    b = f.brand
+    if metric == "mention_volume":
+        return f"{b.total:,} brand mentions"
+    if not b.total:
+        return "no brand mentions in the period"
+    if metric == "share_of_voice":
+        return f"{b.total:,} of {b.total + f.competitors:,} brand and competitor mentions"
+    if metric == "negative_share":
+        return f"{b.negative:,} negative of {b.total:,}"
+    return f"{b.positive:,} positive, {b.negative:,} negative of {b.total:,}"
+
+
+def evaluate_goal(goal: Goal, period: timedelta, now_f: _Figures, before_f: _Figures) -> GoalResult:
+    at_most = goal.metric in AT_MOST_METRICS
+    unit = _UNITS[goal.metric]
+    target = goal_target(goal)
+    if goal.metric in _NEEDS:
+        return GoalResult(
+            goal, "not measured", target, unit, at_most, None, None, _NEEDS[goal.metric]
+        )
+    margin = goal.amber_margin if goal.amber_margin is not None else _DEFAULT_MARGIN[goal.metric]
+    if goal.metric == "mention_volume":
+        # The target is per day, week or month; the report's period may be any length.
+        target = target * (period / timedelta(days=_PER_DAYS[goal.per]))
+        margin = margin * target
+    current = _value(goal.metric, now_f)
+    previous = _value(goal.metric, before_f)
+    note = _note(goal.metric, now_f)
+    if current is None:
+        return GoalResult(goal, "no data", target, unit, at_most, None, previous, note)
+    status = _status(current, target, margin, at_most)
+    return GoalResult(goal, status, target, unit, at_most, current, previous, note)
+
+
+# Hourly net sentiment of fewer mentions than this is noise, not a crisis.
+MIN_MENTIONS_FOR_HOURLY_SENTIMENT = 10
+
+
+def _crisis_checks(strategy: Strategy, hourly: dict[str | None, Counts]) -> tuple[CrisisCheck, ...]:
+    if strategy.crisis is None:
+        return ()
+    triggers = strategy.crisis.triggers
+    checks: list[CrisisCheck] = []
+
+    def peak_of(values: dict[str, float], highest: bool) -> tuple[float | None, str | None]:
+        if not values:
+            return None, None
+        hour = (max if highest else min)(values, key=lambda h: values[h])
+        return values[hour], hour
+
+    hours = {h: c for h, c in hourly.items() if h is not None}
+    limit: float
+    if triggers.negative_per_hour_above is not None:
+        limit = triggers.negative_per_hour_above
+        peak, at = peak_of({h: float(c.negative) for h, c in hours.items()}, highest=True)
+        fired = peak is not None and peak > limit
+        checks.append(
+            CrisisCheck(f"negative mentions per hour above {limit}", limit, peak, at, fired)
+        )
+    if triggers.mentions_per_hour_above is not None:
+        limit = triggers.mentions_per_hour_above
+        peak, at = peak_of({h: float(c.total) for h, c in hours.items()}, highest=True)
+        fired = peak is not None and peak > limit
+        checks.append(CrisisCheck(f"mentions per hour above {limit}", limit, peak, at, fired))
+    if triggers.net_sentiment_below is not None:
+        limit = triggers.net_sentiment_below
+        nets = {
+            h: 100.0 * (c.positive - c.negative) / c.total
+            for h, c in hours.items()
+            if c.total >= MIN_MENTIONS_FOR_HOURLY_SENTIMENT
+        }
+        peak, at = peak_of(nets, highest=False)
+        fired = peak is not None and peak < limit
+        checks.append(CrisisCheck(f"hourly net sentiment below {limit:+g}", limit, peak, at, fired))
+    return tuple(checks)
+
+
+def build_report(
+    ctx: WorkspaceContext,
+    strategy: Strategy,
+    period: timedelta,
+    *,
+    now: datetime | None = None,
+) -> StrategyReport:
+    """Each goal of the strategy for the last `period`, against the period before it."""
+    until = now or utcnow()
+    current = Window(until - period, until)
+    previous = Window(until - 2 * period, until - period)
+    with ctx.engine.connect() as conn:
+        brand, competitors = resolve_topics(conn, ctx.workspace.id, strategy)
+        now_f = _figures(conn, ctx.workspace.id, brand, competitors, current)
+        before_f = _figures(conn, ctx.workspace.id, brand, competitors, previous)
+        hourly = count_by_topic(
+            conn,
+            ctx.workspace.id,
+            [brand.id],
+            since=current.since,
+            until=current.until,
+            by="hour",
+            timezone=ctx.workspace.timezone,
+        ).get(brand.id, {})
+    results = tuple(evaluate_goal(g, period, now_f, before_f) for g in strategy.goals)
+    crisis = _crisis_checks(strategy, hourly)
+    return StrategyReport(
+        current, previous, brand.name, tuple(t.name for t in competitors), results, crisis
+    )

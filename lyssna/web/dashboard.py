@@ -1,0 +1,397 @@
+"""The dashboard's numbers for one period and topic set, as typed records.
+
+Everything is counted in the database (grouped by UTC hour, channel, language...) and folded
+here; only the rising words read text, and on a busy period they read an even sample of it, so
+the dashboard stays fast on millions of mentions. Each chart is a `Table`: the same rows feed
+the chart, its table view and its CSV download.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, literal, select
+
+from lyssna.core.records import Topic
+from lyssna.storage.schema import mention_topics, mentions
+
+# Above this many mentions per period, rising words are counted on an even sample by id.
+WORD_SAMPLE = 2000
+_STOP_WORDS = frozenset({"https", "http", "www", "com"})
+_HASHTAG = re.compile(r"(?<![\w#])#(\w{2,64})")
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    since: datetime  # UTC, inclusive
+    until: datetime  # UTC, exclusive
+    by: str  # "hour" or "day"
+
+    @property
+    def previous(self) -> Period:
+        return Period(self.since - (self.until - self.since), self.since, self.by)
+
+
+@dataclass(slots=True)
+class Table:
+    """One chart's data: `key` names it in URLs, `columns` are message keys for the header."""
+
+    key: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Dashboard:
+    period: Period
+    total: int
+    negative: int
+    neutral: int
+    positive: int
+    tables: dict[str, Table]
+
+    @property
+    def net_sentiment(self) -> float | None:
+        return (self.positive - self.negative) / self.total if self.total else None
+
+
+def period_for(
+    choice: str, now: datetime, since: datetime | None = None, until: datetime | None = None
+) -> Period:
+    """'24h', '7d', '30d', or 'custom' with `since`/`until` (UTC)."""
+    if choice == "custom" and since is not None and until is not None and since < until:
+        return Period(since, until, "hour" if until - since <= timedelta(days=2) else "day")
+    days = {"24h": 1, "7d": 7, "30d": 30}.get(choice, 7)
+    # End at the next full hour so the latest bucket is the current one.
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return Period(end - timedelta(days=days), end, "hour" if days == 1 else "day")
+
+
+def _hour(conn: Connection) -> Any:
+    column = mentions.c.created_at
+    if conn.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)  # SQLite keeps 'YYYY-MM-DD HH:MM:SS' in UTC
+
+
+def _conditions(workspace_id: int, period: Period, topic_ids: Sequence[int] | None) -> list[Any]:
+    conditions: list[Any] = [
+        mentions.c.workspace_id == workspace_id,
+        mentions.c.created_at >= period.since,
+        mentions.c.created_at < period.until,
+    ]
+    if topic_ids:
+        conditions.append(
+            mentions.c.id.in_(
+                select(mention_topics.c.mention_id).where(
+                    mention_topics.c.topic_id.in_(list(topic_ids)),
+                    mention_topics.c.created_at >= period.since,
+                    mention_topics.c.created_at < period.until,
+                )
+            )
+        )
+    return conditions
+
+
+def _labels(period: Period, zone: ZoneInfo) -> list[str]:
+    """Every bucket of the period in local time, so empty hours or days show as zero."""
+    step = timedelta(hours=1)
+    fmt = "%Y-%m-%d %H:00" if period.by == "hour" else "%Y-%m-%d"
+    labels: list[str] = []
+    at = period.since
+    while at < period.until:
+        label = at.astimezone(zone).strftime(fmt)
+        if not labels or labels[-1] != label:
+            labels.append(label)
+        at += step
+    return labels
+
+
+# Recent dashboards, so that a team opening the same view (or one person paging back and forth)
+# does not recount. Periods end on a full hour, so the key is stable within the hour; entries
+# live CACHE_SECONDS and are dropped when a user changes what they count (a correction, a
+# topic). Each server process has its own cache, so the staleness is bounded by the TTL.
+CACHE_SECONDS = 60.0
+_CACHE_SIZE = 256
+_cache: dict[tuple[Any, ...], tuple[float, Dashboard]] = {}
+
+
+def forget(workspace_id: int) -> None:
+    """Drop the cached dashboards of a workspace (after a change users expect to see)."""
+    for key in [k for k in _cache if k[1] == workspace_id]:
+        _cache.pop(key, None)
+
+
+def cached_build(
+    conn: Connection,
+    workspace_id: int,
+    topics: Sequence[Topic],
+    period: Period,
+    *,
+    timezone: str,
+    topic_ids: Sequence[int] | None = None,
+) -> Dashboard:
+    """`build`, remembered for CACHE_SECONDS per workspace, period, topic set and time zone."""
+    key = (
+        id(conn.engine),
+        workspace_id,
+        period,
+        timezone,
+        tuple(sorted(topic_ids or ())),
+        tuple((t.id, t.kind) for t in topics),
+    )
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    data = build(conn, workspace_id, topics, period, timezone=timezone, topic_ids=topic_ids)
+    if len(_cache) >= _CACHE_SIZE:
+        for stale in sorted(_cache, key=lambda k: _cache[k][0])[: _CACHE_SIZE // 4]:
+            _cache.pop(stale, None)
+    _cache[key] = (now + CACHE_SECONDS, data)
+    return data
+
+
+def build(
+    conn: Connection,
+    workspace_id: int,
+    topics: Sequence[Topic],
+    period: Period,
+    *,
+    timezone: str,
+    topic_ids: Sequence[int] | None = None,
+) -> Dashboard:
+    """Every chart of the dashboard. `topics` are the workspace's topics (for share of voice)."""
+    zone = ZoneInfo(timezone)
+    where = _conditions(workspace_id, period, topic_ids)
+    tables: dict[str, Table] = {}
+
+    # Two grouped scans: (hour, sentiment) for the time series, (channel, language) for the
+    # breakdowns. Grouping by all four at once makes tens of thousands of groups; two small
+    # groupings are cheaper.
+    hour = _hour(conn).label("hour")
+    buckets: dict[str, Counter[str]] = defaultdict(Counter)
+    local_label: dict[str, str] = {}
+    label_format = "%Y-%m-%d %H:00" if period.by == "hour" else "%Y-%m-%d"
+    by_time = (hour, mentions.c.sentiment)
+    for row in conn.execute(
+        select(*by_time, func.count().label("n")).where(*where).group_by(*by_time)
+    ):
+        label = local_label.get(row.hour)
+        if label is None:
+            at = datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
+            label = local_label[row.hour] = at.strftime(label_format)
+        buckets[label][row.sentiment or "unknown"] += row.n
+    channels: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    by_kind = (mentions.c.channel, mentions.c.lang)
+    for row in conn.execute(
+        select(*by_kind, func.count().label("n")).where(*where).group_by(*by_kind)
+    ):
+        channels[row.channel] += row.n
+        languages[row.lang or "und"] += row.n
+    volume = Table("volume", ["time", "mentions"])
+    sentiment = Table("sentiment", ["time", "negative", "neutral", "positive", "net_sentiment"])
+    totals: Counter[str] = Counter()
+    for label in _labels(period, zone):
+        counts = buckets.get(label, Counter())
+        n = sum(counts.values())
+        totals.update(counts)
+        volume.rows.append([label, n])
+        net = (counts["positive"] - counts["negative"]) / n if n else None
+        sentiment.rows.append(
+            [label, counts["negative"], counts["neutral"], counts["positive"], net]
+        )
+    tables["volume"] = volume
+    tables["sentiment"] = sentiment
+    tables["share_of_voice"] = _share_of_voice(conn, workspace_id, topics, period)
+    for key, column_name, counter in (
+        ("channels", "channel", channels),
+        ("languages", "language", languages),
+    ):
+        total = sum(counter.values())
+        rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        tables[key] = Table(
+            key, [column_name, "mentions", "share"], [[v, n, n / total] for v, n in rows]
+        )
+    tables["authors"] = _authors(conn, where)
+
+    engagement = (
+        func.coalesce(mentions.c.likes, 0)
+        + func.coalesce(mentions.c.shares, 0)
+        + func.coalesce(mentions.c.replies, 0)
+    )
+    top = Table("top_mentions", ["id", "author", "channel", "engagement", "text"])
+    for row in conn.execute(
+        select(
+            mentions.c.id,
+            mentions.c.author_handle,
+            mentions.c.channel,
+            engagement.label("engagement"),
+            mentions.c.text,
+        )
+        .where(*where)
+        .order_by(engagement.desc(), mentions.c.id.desc())
+        .limit(10)
+    ):
+        text = row.text if len(row.text) <= 280 else row.text[:279] + "…"
+        top.rows.append([row.id, row.author_handle, row.channel, row.engagement, text])
+    tables["top_mentions"] = top
+
+    current = sum(totals.values())
+    words, hashtags = _rising(conn, workspace_id, period, topic_ids, current)
+    tables["rising_words"] = words
+    tables["rising_hashtags"] = hashtags
+    return Dashboard(
+        period, current, totals["negative"], totals["neutral"], totals["positive"], tables
+    )
+
+
+def _authors(conn: Connection, where: list[Any], limit: int = 10) -> Table:
+    """The authors with the most followers, and how many mentions each wrote in the period.
+
+    A sorted LIMIT finds the candidates (a heap, cheaper than grouping every author); their
+    mention counts are then counted for those few handles only.
+    """
+    table = Table("authors", ["author", "followers", "mentions"])
+    followers: dict[str, int] = {}
+    for row in conn.execute(
+        select(mentions.c.author_handle, mentions.c.author_followers)
+        .where(*where, mentions.c.author_followers.is_not(None))
+        .order_by(mentions.c.author_followers.desc())
+        .limit(limit * 20)  # a prolific big author fills many rows
+    ):
+        if row.author_handle and row.author_handle not in followers:
+            followers[row.author_handle] = row.author_followers
+        if len(followers) == limit:
+            break
+    if not followers:
+        return table
+    counts: dict[str, int] = dict(
+        conn.execute(  # type: ignore[arg-type]
+            select(mentions.c.author_handle, func.count())
+            .where(*where, mentions.c.author_handle.in_(list(followers)))
+            .group_by(mentions.c.author_handle)
+        ).all()
+    )
+    for handle, n in sorted(followers.items(), key=lambda item: (-item[1], item[0])):
+        table.rows.append([handle, n, counts.get(handle, 0)])
+    return table
+
+
+def _share_of_voice(
+    conn: Connection, workspace_id: int, topics: Sequence[Topic], period: Period
+) -> Table:
+    """Mentions of each brand and competitor topic, as a share of all of them together."""
+    table = Table("share_of_voice", ["topic", "kind", "mentions", "share"])
+    chosen = [t for t in topics if t.kind in ("brand", "competitor")]
+    if not chosen:
+        return table
+    counts: dict[int, int] = dict(
+        conn.execute(  # type: ignore[arg-type]
+            select(mention_topics.c.topic_id, func.count())
+            .where(
+                mention_topics.c.topic_id.in_([t.id for t in chosen]),
+                mention_topics.c.created_at >= period.since,
+                mention_topics.c.created_at < period.until,
+            )
+            .group_by(mention_topics.c.topic_id)
+        ).all()
+    )
+    total = sum(counts.values())
+    for t in sorted(chosen, key=lambda t: (t.kind != "brand", -counts.get(t.id, 0), t.name)):
+        n = counts.get(t.id, 0)
+        table.rows.append([t.name, t.kind, n, n / total if total else 0.0])
+    return table
+
+
+def _period_terms(
+    conn: Connection,
+    workspace_id: int,
+    period: Period,
+    topic_ids: Sequence[int] | None,
+    expected: int | None,
+) -> tuple[Counter[str], Counter[str], int]:
+    """Word and hashtag counts (each counted once per mention) and how many mentions were read."""
+    where = _conditions(workspace_id, period, topic_ids)
+    if expected is None:
+        expected = conn.execute(select(func.count()).where(*where)).scalar_one()
+    statement = select(mentions.c.search_terms, mentions.c.text).where(*where)
+    if expected > WORD_SAMPLE:
+        # An even sample: ids are spread over time, so every n-th id samples the whole period.
+        step = -(-expected // WORD_SAMPLE)
+        statement = statement.where(mentions.c.id % literal(step) == 0)
+    words: Counter[str] = Counter()
+    hashtags: Counter[str] = Counter()
+    read = 0
+    for row in conn.execute(statement):
+        read += 1
+        words.update(
+            {
+                w
+                for w in row.search_terms.split()
+                if len(w) >= 3 and not w.isdigit() and w not in _STOP_WORDS
+            }
+        )
+        if "#" in row.text:
+            hashtags.update({h.lower() for h in _HASHTAG.findall(row.text)})
+    return words, hashtags, read
+
+
+def _rising(
+    conn: Connection,
+    workspace_id: int,
+    period: Period,
+    topic_ids: Sequence[int] | None,
+    current_total: int,
+) -> tuple[Table, Table]:
+    now_words, now_tags, now_read = _period_terms(
+        conn, workspace_id, period, topic_ids, current_total
+    )
+    before_words, before_tags, before_read = _period_terms(
+        conn, workspace_id, period.previous, topic_ids, None
+    )
+    return (
+        _rising_table("rising_words", "word", now_words, before_words, now_read, before_read),
+        _rising_table("rising_hashtags", "hashtag", now_tags, before_tags, now_read, before_read),
+    )
+
+
+def _rising_table(
+    key: str,
+    label: str,
+    now: Counter[str],
+    before: Counter[str],
+    now_read: int,
+    before_read: int,
+    limit: int = 15,
+) -> Table:
+    """Terms ranked by how many more mentions used them than the previous period predicts.
+
+    Counts are rates per mention read (samples differ in size); a term must appear in at least
+    three mentions this period so that one-off words do not top the list.
+    """
+    table = Table(key, [label, "this_period", "previous_period", "change"])
+    if not now_read:
+        return table
+    scored = []
+    for term, n in now.items():
+        if n < 3:
+            continue
+        rate_now = n / now_read
+        rate_before = before.get(term, 0) / before_read if before_read else 0.0
+        scored.append((rate_now - rate_before, term, rate_now, rate_before))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    for excess, term, rate_now, rate_before in scored[:limit]:
+        if excess <= 0:
+            break
+        change = (rate_now - rate_before) / rate_before if rate_before else None
+        table.rows.append([term, rate_now, rate_before, change])
+    return table

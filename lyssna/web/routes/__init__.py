@@ -1,0 +1,9 @@
+"""The pages of the web app, one module per noun."""
+
+from fastapi import APIRouter
+
+from lyssna.web.routes import account, dashboard, members, mentions, session, topics
+
+router = APIRouter(include_in_schema=False)
+for module in (session, account, dashboard, mentions, topics, members):
+    router.include_router(module.router)

@@ -1,0 +1,102 @@
+"""One harness per connector kind: its fake platform, a working config, and ways to break it.
+
+The conformance suite runs every test over every harness; a new connector needs one here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from tests.connectors.fakes import bluesky, feeds, hackernews, mastodon
+from tests.connectors.fakes.server import FakeServer
+
+
+@dataclass
+class Harness:
+    kind: str
+    config: dict[str, Any]
+    add: Callable[[str], None]  # publish an item with this text on the fake platform
+    endpoint: str  # path prefix of the reading endpoint, for scripted failures
+    bad_credentials: dict[str, Any] | None = None  # a config the platform refuses
+    fake: Any = None
+
+
+def rss(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = feeds.FakeFeeds(server)
+    counter = iter(range(1, 10_000))
+
+    def add(text: str) -> None:
+        n = next(counter)
+        fake.add(
+            f"post-{n}",
+            f"Inlägg {n}",
+            text,
+            datetime(2026, 11, 20, 9, tzinfo=UTC) + timedelta(hours=n),
+        )
+
+    return Harness("rss", {"url": fake.rss_url}, add, "/feed.xml", None, fake)
+
+
+def mastodon_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = mastodon.FakeMastodon(server)
+    monkeypatch.setenv("TEST_MASTODON_TOKEN", mastodon.TOKEN)
+    monkeypatch.setenv("WRONG_MASTODON_TOKEN", "not-the-token")
+    config = {
+        "instance": fake.url,
+        "hashtags": ["elvåra"],
+        "queries": ["elvåra"],
+        "token": {"$env": "TEST_MASTODON_TOKEN"},
+    }
+    return Harness(
+        "mastodon",
+        config,
+        lambda text: fake.post(f"{text} #elvåra", tags=("elvåra",)),
+        "/api/v1/timelines/tag",
+        {**config, "token": {"$env": "WRONG_MASTODON_TOKEN"}},
+        fake,
+    )
+
+
+def hackernews_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = hackernews.FakeHackerNews(server)
+    return Harness(
+        "hackernews",
+        {"queries": ["elvåra"], "service": fake.url},
+        lambda text: fake.story(f"Elvåra: {text}"),
+        "/api/v1/search_by_date",
+        None,
+        fake,
+    )
+
+
+def bluesky_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = bluesky.FakeBluesky(server, require_auth=True)
+    monkeypatch.setenv("TEST_BSKY_PASSWORD", bluesky.APP_PASSWORD)
+    monkeypatch.setenv("WRONG_BSKY_PASSWORD", "badpass-9999")
+    config = {
+        "queries": ["elvåra"],
+        "service": fake.url,
+        "identifier": bluesky.HANDLE,
+        "app_password": {"$env": "TEST_BSKY_PASSWORD"},
+    }
+    return Harness(
+        "bluesky",
+        config,
+        lambda text: fake.post(f"elvåra {text}"),
+        "/xrpc/app.bsky.feed.searchPosts",
+        {**config, "app_password": {"$env": "WRONG_BSKY_PASSWORD"}},
+        fake,
+    )
+
+
+HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
+    "rss": rss,
+    "mastodon": mastodon_,
+    "hackernews": hackernews_,
+    "bluesky": bluesky_,
+}
