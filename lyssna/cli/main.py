@@ -12,8 +12,9 @@ from lyssna.cli.analyze import analyze_command
 from lyssna.cli.common import console, guarded
 from lyssna.cli.corrections import analysis_app
 from lyssna.cli.demo import demo
-from lyssna.cli.strategy import strategy_app
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
+from lyssna.cli.sources import listen, sources_app
+from lyssna.cli.strategy import strategy_app
 from lyssna.workspace import init_workspace
 
 app = typer.Typer(
@@ -92,6 +93,8 @@ app.command()(stats)
 app.command()(demo)
 app.add_typer(analysis_app, name="analysis")
 app.add_typer(strategy_app, name="strategy")
+app.add_typer(sources_app, name="sources")
+app.command()(listen)
 app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
     guarded(analyze_command)
 )
