@@ -16,7 +16,7 @@ test: install
 install: .venv/.installed
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python python3
+	$(UV) sync --frozen --all-extras --python python3
 	touch $@
 
 .tools/bin/uv:
