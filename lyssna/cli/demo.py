@@ -23,12 +23,16 @@ def demo(
     ),
     days: int = typer.Option(35, "--days", min=1, max=365, help="Days of history"),
     reset: bool = typer.Option(False, "--reset", help="Regenerate even if the demo has data"),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the web app afterwards"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address for the web app"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port for the web app"),
 ) -> None:
     """Create the demo workspace (a fictional company, two competitors, a storm) and load it.
 
     Examples:
       lyssna demo
-      LYSSNA_HOME=/tmp/lyssna-demo lyssna demo --days 14
+      LYSSNA_HOME=/tmp/lyssna-demo lyssna demo --days 14 --port 8080
+      lyssna demo --no-serve
     """
     # Imported here: the vocabularies are large and only this command needs them.
     from lyssna.demo import DEMO_COMPANY, demo_topics, generate, write_jsonl
@@ -84,6 +88,18 @@ def demo(
         f"  lyssna -w {ctx.workspace.slug} strategy report --period 7d",
         highlight=False,
     )
+
+    if serve:
+        from lyssna.web import ensure_demo_user
+        from lyssna.web import serve as run
+
+        email, password = ensure_demo_user(ctx)
+        console.print(
+            f"\nOpen [bold]http://{host}:{port}/[/] and sign in as [bold]{email}[/] with the "
+            f"password [bold]{password}[/] (new each time the demo starts). Ctrl+C stops it.",
+            highlight=False,
+        )
+        run(settings, host, port)
 
 
 def _tick(progress: Progress, task: object, record: dict) -> dict:
