@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, Engine, bindparam, update
 
 from lyssna.analysis import Analyzer, PinnedTerm, WorkspaceAdaptation, learn, load_analyzer
 from lyssna.core.clock import utcnow
@@ -24,7 +24,6 @@ from lyssna.storage import sentiment_rules as store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.schema import mentions
 from lyssna.storage.search import MentionFilter, iter_matching
-from lyssna.workspace import WorkspaceContext
 
 AUTO_LEARN_EVERY = 10
 # One correction in five (chosen by mention id, so the split is stable) is held out to show
@@ -72,11 +71,11 @@ def _accuracy(analyzer: Analyzer, items: Sequence[store.CorrectedText]) -> float
     )
 
 
-def learn_from_corrections(ctx: WorkspaceContext) -> LearnReport:
+def learn_from_corrections(engine: Engine, workspace_id: int) -> LearnReport:
     """Adapt the workspace's model to every correction so far and store it."""
-    with ctx.engine.connect() as conn:
-        items = store.corrected_texts(conn, ctx.workspace.id)
-        pins = analyzer_factory(conn, ctx.workspace.id).args[0]
+    with engine.connect() as conn:
+        items = store.corrected_texts(conn, workspace_id)
+        pins = analyzer_factory(conn, workspace_id).args[0]
     if not items:
         raise UserError("no corrections yet: correct a few mentions' sentiment first")
     held = [i for i in items if i.mention_id % _HOLD_OUT_MODULO == 0]
@@ -89,57 +88,59 @@ def learn_from_corrections(ctx: WorkspaceContext) -> LearnReport:
         trial = learn([(i.text, i.lang, i.sentiment) for i in train])  # type: ignore[misc]
         after = _accuracy(load_analyzer(pinned=pins, adaptation=trial), held)
     final = learn([(i.text, i.lang, i.sentiment) for i in items])  # type: ignore[misc]
-    with write_transaction(ctx.engine) as conn:
+    with write_transaction(engine) as conn:
         store.save_model(
             conn,
-            ctx.workspace.id,
+            workspace_id,
             store.StoredModel(final.to_json(), len(items), len(held), before, after, utcnow()),
         )
     return LearnReport(len(items), len(held), before, after)
 
 
 def correct(
-    ctx: WorkspaceContext, mention_id: int, sentiment: str, user_id: int | None = None
+    engine: Engine, workspace_id: int, mention_id: int, sentiment: str, user_id: int | None = None
 ) -> LearnReport | None:
     """Correct a mention's sentiment now; relearn when enough new corrections piled up."""
     _check_sentiment(sentiment)
-    with write_transaction(ctx.engine) as conn:
-        accounts.correct_sentiment(conn, ctx.workspace.id, mention_id, user_id, sentiment)
-        total = len(store.corrected_texts(conn, ctx.workspace.id))
-        model = store.load_model(conn, ctx.workspace.id)
+    with write_transaction(engine) as conn:
+        accounts.correct_sentiment(conn, workspace_id, mention_id, user_id, sentiment)
+        total = len(store.corrected_texts(conn, workspace_id))
+        model = store.load_model(conn, workspace_id)
     learned_from = model.corrections_used if model else 0
     if total - learned_from >= AUTO_LEARN_EVERY:
-        return learn_from_corrections(ctx)
+        return learn_from_corrections(engine, workspace_id)
     return None
 
 
-def pin(ctx: WorkspaceContext, term: str, sentiment: str, lang: str | None = None) -> int:
+def pin(
+    engine: Engine, workspace_id: int, term: str, sentiment: str, lang: str | None = None
+) -> int:
     """Pin a term to a sentiment; returns how many stored mentions were re-scored."""
     _check_sentiment(sentiment)
     term = " ".join(term.split())
     if not term or '"' in term:
         raise UserError("a pinned term is one or more words, without quotes")
-    with write_transaction(ctx.engine) as conn:
-        store.add_rule(conn, ctx.workspace.id, store.Rule(term, sentiment, lang))
-    return rescore(ctx, term)
+    with write_transaction(engine) as conn:
+        store.add_rule(conn, workspace_id, store.Rule(term, sentiment, lang))
+    return rescore(engine, workspace_id, term)
 
 
-def unpin(ctx: WorkspaceContext, term: str) -> int:
+def unpin(engine: Engine, workspace_id: int, term: str) -> int:
     term = " ".join(term.split())
-    with write_transaction(ctx.engine) as conn:
-        store.remove_rule(conn, ctx.workspace.id, term)
-    return rescore(ctx, term)
+    with write_transaction(engine) as conn:
+        store.remove_rule(conn, workspace_id, term)
+    return rescore(engine, workspace_id, term)
 
 
-def rescore(ctx: WorkspaceContext, term: str) -> int:
+def rescore(engine: Engine, workspace_id: int, term: str) -> int:
     """Analyse again the stored mentions containing `term`, leaving people's corrections alone."""
     query = parse(f'"{term}"')
-    with write_transaction(ctx.engine) as conn:
-        analyzer = analyzer_factory(conn, ctx.workspace.id)()
-        corrected = store.corrected_mention_ids(conn, ctx.workspace.id)
+    with write_transaction(engine) as conn:
+        analyzer = analyzer_factory(conn, workspace_id)()
+        corrected = store.corrected_mention_ids(conn, workspace_id)
         found = [
             m
-            for m in iter_matching(conn, ctx.workspace.id, MentionFilter(query=query))
+            for m in iter_matching(conn, workspace_id, MentionFilter(query=query))
             if m.id not in corrected
         ]
         if not found:

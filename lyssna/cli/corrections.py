@@ -57,7 +57,7 @@ def correct_command(
         ).scalar()
     if found is None:
         raise NotFoundError(f"no mention {mention} in this workspace")
-    report = corrections.correct(ctx, int(found), sentiment)
+    report = corrections.correct(ctx.engine, ctx.workspace.id, int(found), sentiment)
     console.print(f"{mention} is now {sentiment}.", highlight=False)
     if report:
         _print_learned(report)
@@ -67,7 +67,8 @@ def correct_command(
 @guarded
 def learn_command() -> None:
     """Adapt the workspace's analyser to all corrections, and show the effect on held-out ones."""
-    _print_learned(corrections.learn_from_corrections(common.workspace()))
+    ctx = common.workspace()
+    _print_learned(corrections.learn_from_corrections(ctx.engine, ctx.workspace.id))
 
 
 @analysis_app.command("pin")
@@ -82,7 +83,8 @@ def pin_command(
     Examples:
       lyssna analysis pin "Nöjd-Kaos" --sentiment positive
     """
-    n = corrections.pin(common.workspace(), term, sentiment, lang)
+    ctx = common.workspace()
+    n = corrections.pin(ctx.engine, ctx.workspace.id, term, sentiment, lang)
     console.print(f"Pinned {term!r} as {sentiment}; {n:,} stored mentions re-scored.")
 
 
@@ -90,7 +92,8 @@ def pin_command(
 @guarded
 def unpin_command(term: str = typer.Argument(...)) -> None:
     """Remove a pinned term."""
-    n = corrections.unpin(common.workspace(), term)
+    ctx = common.workspace()
+    n = corrections.unpin(ctx.engine, ctx.workspace.id, term)
     console.print(f"Unpinned {term!r}; {n:,} stored mentions re-scored.")
 
 

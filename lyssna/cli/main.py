@@ -15,6 +15,7 @@ from lyssna.cli.demo import demo
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
 from lyssna.cli.sources import listen, sources_app
 from lyssna.cli.strategy import strategy_app
+from lyssna.cli.web import serve, users_app
 from lyssna.workspace import init_workspace
 
 app = typer.Typer(
@@ -95,6 +96,8 @@ app.add_typer(analysis_app, name="analysis")
 app.add_typer(strategy_app, name="strategy")
 app.add_typer(sources_app, name="sources")
 app.command()(listen)
+app.command()(serve)
+app.add_typer(users_app, name="users")
 app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
     guarded(analyze_command)
 )

@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import ConflictError, NotFoundError
-from lyssna.storage.accounts import sentiment_corrections
 from lyssna.storage.schema import JSONDocument, UTCDateTime, mentions, metadata
 
 sentiment_rules = Table(
@@ -112,8 +111,14 @@ def list_rules(conn: Connection, workspace_id: int) -> list[Rule]:
     return [Rule(r.term, r.sentiment, r.lang or None) for r in rows]
 
 
+def _corrections() -> Table:
+    # Defined by the web app's accounts module; looked up here so neither imports the other.
+    return metadata.tables["sentiment_corrections"]
+
+
 def corrected_texts(conn: Connection, workspace_id: int) -> list[CorrectedText]:
     """Each corrected mention with its latest correction, oldest first."""
+    sentiment_corrections = _corrections()
     latest = (
         select(func.max(sentiment_corrections.c.id))
         .group_by(sentiment_corrections.c.mention_id)
@@ -129,6 +134,7 @@ def corrected_texts(conn: Connection, workspace_id: int) -> list[CorrectedText]:
 
 
 def corrected_mention_ids(conn: Connection, workspace_id: int) -> set[int]:
+    sentiment_corrections = _corrections()
     rows = conn.execute(
         select(sentiment_corrections.c.mention_id)
         .join(mentions, mentions.c.id == sentiment_corrections.c.mention_id)

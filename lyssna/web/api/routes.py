@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from lyssna import listening
+from lyssna import corrections, listening
 from lyssna.core.clock import utcnow
 from lyssna.core.records import Topic
 from lyssna.storage import accounts
@@ -198,10 +198,10 @@ def correct_sentiment(
 ) -> s.MentionDetail:
     """Correct a mention's sentiment (responders and up); the correction is kept."""
     who = _access(request, slug, "responder")
-    with write_transaction(state(request).engine) as conn:
-        accounts.correct_sentiment(
-            conn, who.workspace_id, mention_id, who.principal.user.id, body.sentiment
-        )
+    # Stored at once; every few corrections the workspace's analyser learns from them.
+    corrections.correct(
+        state(request).engine, who.workspace_id, mention_id, body.sentiment, who.principal.user.id
+    )
     dashboard.forget(who.workspace_id)
     return _detail(request, who.workspace_id, mention_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -73,7 +74,7 @@ def dashboard(request: Request, slug: str) -> Response:
         topics = topic_store.list_all(conn, who.workspace_id)
     t = who.t
     # What the chart script needs: rows plus translated labels. Read as JSON, never run.
-    chart_data = {
+    chart_data: dict[str, Any] = {
         key: {"columns": [t(f"col.{c}") for c in table.columns], "rows": table.rows}
         for key, table in data.tables.items()
     }

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import distinct, select
 
+from lyssna import corrections
 from lyssna.core.errors import QuerySyntaxError, UserError
 from lyssna.core.records import SENTIMENTS
 from lyssna.query import parse
 from lyssna.storage import accounts
 from lyssna.storage import topics as topic_store
-from lyssna.storage.database import write_transaction
 from lyssna.storage.mentions import topic_names_for
 from lyssna.storage.schema import mentions as mention_table
 from lyssna.web import dashboard, explorer
@@ -173,10 +173,10 @@ def correct(
     check_csrf(who.principal, csrf)
     if sentiment not in SENTIMENTS:
         raise HTTPException(400, "unknown sentiment")
-    with write_transaction(state(request).engine) as conn:
-        accounts.correct_sentiment(
-            conn, who.workspace_id, mention_id, who.principal.user.id, sentiment
-        )
+    # Stored at once; every few corrections the workspace's analyser learns from them.
+    corrections.correct(
+        state(request).engine, who.workspace_id, mention_id, sentiment, who.principal.user.id
+    )
     dashboard.forget(who.workspace_id)
     # Back to the explorer page the form was on, or to the mention.
     if back.startswith(f"/w/{slug}/mentions"):
