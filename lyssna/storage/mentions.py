@@ -113,12 +113,14 @@ def store_batch(
 
     fresh: list[StorableMention] = []
     edited: list[tuple[int, StorableMention]] = []
+    repeated: list[tuple[int, StorableMention]] = []
     for key, p in latest.items():
         found = existing.get(key)
         if found is None:
             fresh.append(p)
         elif found[1] == p.text_hash:
             outcome.duplicates += 1
+            repeated.append((found[0], p))
         else:
             edited.append((found[0], p))
 
@@ -142,6 +144,9 @@ def store_batch(
         for chunk in _chunks([i for i, _ in edited]):
             conn.execute(delete(mention_topics).where(mention_topics.c.mention_id.in_(chunk)))
 
+    if repeated:
+        _refresh_metrics(conn, repeated)
+
     matches: list[tuple[int, int, Any]] = []
     for mention_id, p in [*zip(new_ids, fresh, strict=True), *edited]:
         for topic_id in p.topic_ids:
@@ -159,6 +164,30 @@ def store_batch(
     outcome.new = len(new_ids)
     outcome.updated = len(edited)
     return outcome
+
+
+_METRICS = ("likes", "shares", "replies", "views")
+_METRIC_SLOTS = [VALUE_COLUMNS.index(m) for m in _METRICS]
+
+
+def _refresh_metrics(conn: Connection, repeated: list[tuple[int, StorableMention]]) -> None:
+    """A repeated mention keeps its text, but its engagement counts follow the newest reading.
+
+    A count the new reading does not report (None) keeps the stored value.
+    """
+    dialect = conn.dialect.name
+    marker = "?" if dialect == "sqlite" else "%s"
+    differs = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
+    sets = ", ".join(f"{m} = coalesce({marker}, {m})" for m in _METRICS)
+    changed = " OR ".join(f"coalesce({marker}, {m}) {differs} {m}" for m in _METRICS)
+    statement = f"UPDATE mentions SET {sets} WHERE id = {marker} AND ({changed})"
+    rows = []
+    for mention_id, p in repeated:
+        counts = [p.values[i] for i in _METRIC_SLOTS]
+        if any(c is not None for c in counts):
+            rows.append((*counts, mention_id, *counts))
+    if rows:
+        conn.exec_driver_sql(statement, rows)
 
 
 def _flag_near_duplicates(conn: Connection, workspace_id: int, fingerprints: set[str]) -> None:

@@ -239,3 +239,14 @@ def test_hostile_records_are_stored_intact_on_both_databases(workspace, tmp_path
         raw = conn.execute(select(mentions.c.raw).where(mentions.c.external_id == "h1")).scalar()
     assert sorted(m.external_id for m in found) == ["h2", "h3"]
     assert raw["note"] in ("a\x00b", "a\ufffdb")  # PostgreSQL's jsonb cannot hold NUL
+
+
+def test_repeated_mention_refreshes_its_engagement(workspace, tmp_path):
+    first = dict(RECORDS[0], metrics={"likes": 2, "shares": 1})
+    ingest(workspace, write_jsonl(tmp_path / "a.jsonl", [first]))
+    later = dict(RECORDS[0], metrics={"likes": 40, "views": 900})  # shares not reported now
+    summary = ingest(workspace, write_jsonl(tmp_path / "b.jsonl", [later]))
+    assert (summary.new, summary.duplicates) == (0, 1)
+    with workspace.engine.connect() as conn:
+        (m,) = search(conn, workspace.workspace.id, MentionFilter(query=parse("kundtjänst")))
+    assert (m.metrics.likes, m.metrics.shares, m.metrics.views) == (40, 1, 900)
