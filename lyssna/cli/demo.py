@@ -77,9 +77,10 @@ def demo(
         )
     from lyssna.strategy import strategy_path, write_strategy
 
-    if not strategy_path(settings.home).exists():
-        write_strategy(settings.home, example=True)
-        console.print(f"Wrote the demo company's strategy to {strategy_path(settings.home)}.")
+    strategy_file = strategy_path(settings.home, ctx.workspace.slug)
+    if not strategy_file.exists():
+        write_strategy(settings.home, ctx.workspace.slug, example=True)
+        console.print(f"Wrote the demo company's strategy to {strategy_file}.")
     console.print(
         f"\nDemo workspace [bold]{ctx.workspace.slug}[/] in {settings.home}. Try:\n"
         f"  lyssna -w {ctx.workspace.slug} stats --by day --since 14d\n"

@@ -37,7 +37,8 @@ _ADVICE_STYLE = {"be present": "bold green", "keep": "", "reconsider": "bold yel
 
 
 def _strategy_file(file: Path | None) -> Path:
-    return file if file is not None else strategy_path(common.settings().home)
+    settings = common.settings()
+    return file if file is not None else strategy_path(settings.home, settings.workspace)
 
 
 def _load(file: Path | None) -> Strategy:
@@ -48,7 +49,7 @@ def _load(file: Path | None) -> Strategy:
 @guarded
 def check(
     file: Path | None = typer.Argument(
-        None, help="Strategy file (default: strategy.yaml in the workspace home)"
+        None, help="Strategy file (default: the workspace's strategy.yaml)"
     ),
 ) -> None:
     """Validate the strategy; every problem is shown with its line and column.
@@ -114,7 +115,7 @@ def lint(
         None, "--channel", help="Also check the words this channel's voice avoids"
     ),
     strategy_file: Path | None = typer.Option(
-        None, "--strategy", help="Strategy file (default: strategy.yaml in the workspace home)"
+        None, "--strategy", help="Strategy file (default: the workspace's strategy.yaml)"
     ),
 ) -> None:
     """Flag sales talk, bragging, shouting and off-voice words; exit 1 when anything is flagged.
@@ -310,13 +311,14 @@ def init(
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing strategy.yaml"),
 ) -> None:
-    """Write a strategy.yaml to start from into the workspace home (never over an existing one).
+    """Write a strategy.yaml to start from for the workspace (never over an existing one).
 
     Examples:
       lyssna strategy init
       lyssna strategy init --example
     """
-    path = write_strategy(common.settings().home, example=example, force=force)
+    settings = common.settings()
+    path = write_strategy(settings.home, settings.workspace, example=example, force=force)
     what = "the Elvåra example" if example else "a template"
     console.print(
         f"Wrote {what} to {escape(str(path))}; edit it, then run `lyssna strategy check`.",

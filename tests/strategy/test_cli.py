@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from lyssna.cli import common
 from lyssna.cli.strategy import strategy_app
-from lyssna.strategy import EXAMPLE_FILE
+from lyssna.strategy import EXAMPLE_FILE, strategy_path
 from lyssna.workspace import WorkspaceContext
 
 from .conftest import NOW, STRATEGY
@@ -46,7 +46,7 @@ def test_init_then_check(run, tmp_path: Path) -> None:
     missing = run("strategy", "check")
     assert missing.exit_code == 2 and "strategy init" in missing.output
     assert run("strategy", "init").exit_code == 0
-    written = tmp_path / "home" / "strategy.yaml"
+    written = tmp_path / "home" / "workspaces" / "default" / "strategy.yaml"
     assert "Fill it in" in written.read_text(encoding="utf-8")
     again = run("strategy", "init")
     assert again.exit_code == 2 and "already exists" in again.output
@@ -110,7 +110,9 @@ def test_report_and_where(run, filled: WorkspaceContext, monkeypatch: pytest.Mon
     settings = filled.settings
     monkeypatch.setenv("LYSSNA_HOME", str(settings.home))
     monkeypatch.setenv("LYSSNA_DATABASE_URL", settings.database_url)
-    (settings.home / "strategy.yaml").write_text(STRATEGY, encoding="utf-8")
+    path = strategy_path(settings.home, settings.workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STRATEGY, encoding="utf-8")
     monkeypatch.setattr("lyssna.strategy.report.utcnow", lambda: NOW)
     monkeypatch.setattr("lyssna.strategy.channels.utcnow", lambda: NOW)
 
@@ -138,9 +140,9 @@ def test_where_without_a_strategy(
 
 
 def test_report_on_an_invalid_strategy_says_so(run, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "strategy.yaml").write_text("company: {name: A}\npurpose: 3\n", encoding="utf-8")
+    path = strategy_path(tmp_path / "home", "default")
+    path.parent.mkdir(parents=True)
+    path.write_text("company: {name: A}\npurpose: 3\n", encoding="utf-8")
     result = run("strategy", "report")
     assert result.exit_code == 2 and "strategy check" in result.output
     assert "Traceback" not in result.output
