@@ -12,6 +12,7 @@ from lyssna.cli.analyze import analyze_command
 from lyssna.cli.common import console, guarded
 from lyssna.cli.corrections import analysis_app
 from lyssna.cli.demo import demo
+from lyssna.cli.inbox import inbox_app
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
 from lyssna.cli.sources import listen, sources_app
 from lyssna.cli.strategy import strategy_app
@@ -98,6 +99,7 @@ app.add_typer(sources_app, name="sources")
 app.command()(listen)
 app.command()(serve)
 app.add_typer(users_app, name="users")
+app.add_typer(inbox_app, name="inbox")
 app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(
     guarded(analyze_command)
 )

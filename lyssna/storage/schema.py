@@ -182,5 +182,6 @@ events = Table(
 from lyssna.storage import (  # noqa: E402, F401
     accounts,
     connector_state,
+    inbox,
     sentiment_rules,
 )

@@ -89,6 +89,52 @@ def _stored(row: Any) -> StoredMention:
 _COLUMNS = [c for c in mentions.c if c.name not in ("raw", "search_terms")]
 
 
+def mentions_by_id(
+    conn: Connection, workspace_id: int, ids: Sequence[int]
+) -> dict[int, StoredMention]:
+    """The workspace's mentions with these ids (missing ids are left out)."""
+    found: dict[int, StoredMention] = {}
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(*_COLUMNS).where(
+                mentions.c.workspace_id == workspace_id,
+                mentions.c.id.in_(list(ids[start : start + 500])),
+            )
+        )
+        for row in rows:
+            found[row.id] = _stored(row)
+    return found
+
+
+def replies_to(
+    conn: Connection, workspace_id: int, channel: str, external_id: str
+) -> list[StoredMention]:
+    """Stored mentions that answer the given one, oldest first."""
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .where(
+            mentions.c.workspace_id == workspace_id,
+            mentions.c.channel == channel,
+            mentions.c.reply_to == external_id,
+        )
+        .order_by(mentions.c.created_at)
+    )
+    return [_stored(r) for r in rows]
+
+
+def by_external_id(
+    conn: Connection, workspace_id: int, channel: str, external_id: str
+) -> StoredMention | None:
+    row = conn.execute(
+        select(*_COLUMNS).where(
+            mentions.c.workspace_id == workspace_id,
+            mentions.c.channel == channel,
+            mentions.c.external_id == external_id,
+        )
+    ).first()
+    return _stored(row) if row is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class MentionFilter:
     query: Query | None = None

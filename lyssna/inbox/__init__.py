@@ -1,0 +1,1 @@
+"""The engagement inbox: mentions that need an answer, triaged, assigned and resolved."""

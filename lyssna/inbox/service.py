@@ -1,0 +1,248 @@
+"""Inbox operations for the CLI, the web app and the API: fill it from the event outbox, list,
+open an item in its conversation, assign, change status, add notes. Every change is recorded
+(who, what, when) and names the item version it saw, so two people cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from lyssna.core.clock import utcnow
+from lyssna.core.errors import UserError
+from lyssna.inbox.triage import Facts, triage
+from lyssna.query import parse
+from lyssna.query.parser import Not, Query, Term
+from lyssna.query.tokens import TokenKind
+from lyssna.storage import accounts, events
+from lyssna.storage import inbox as store
+from lyssna.storage import topics as topic_store
+from lyssna.storage.database import write_transaction
+from lyssna.storage.search import StoredMention, by_external_id, mentions_by_id, replies_to
+
+_EVENT_PAGE = 2000
+
+
+def _mention_terms(node: Any) -> Iterator[str]:
+    """@handles a query asks for positively (not under NOT)."""
+    if isinstance(node, Term):
+        if node.kind == TokenKind.MENTION and not node.prefix:
+            yield node.text
+        return
+    if isinstance(node, Not):
+        return
+    if dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for child in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(child):
+                    yield from _mention_terms(child)
+
+
+def company_handles(conn: Connection, workspace_id: int) -> frozenset[str]:
+    """The company's own handles: the @handles its brand topics listen for."""
+    handles: set[str] = set()
+    for topic in topic_store.list_all(conn, workspace_id):
+        if topic.kind == "brand":
+            query: Query = parse(topic.query)
+            handles.update(h.lower() for h in _mention_terms(query.root))
+    return frozenset(handles)
+
+
+def _facts(m: StoredMention) -> Facts:
+    return Facts(
+        text=m.text,
+        sentiment=m.sentiment,
+        sentiment_score=m.sentiment_score,
+        author_handle=m.author.handle if m.author else None,
+        followers=m.author.followers if m.author else None,
+        near_duplicate=m.near_duplicate,
+    )
+
+
+def sync(engine: Engine, workspace_id: int) -> int:
+    """Triage every mention that arrived since the last sync; returns how many entered."""
+    entered = 0
+    while True:
+        with write_transaction(engine) as conn:
+            after = store.cursor(conn, workspace_id)
+            page = events.read_after(conn, workspace_id, after, limit=_EVENT_PAGE)
+            if not page:
+                return entered
+            ids = [e.subject_id for e in page if e.kind == events.MENTION_NEW and e.subject_id]
+            handles = company_handles(conn, workspace_id)
+            found = mentions_by_id(conn, workspace_id, ids)
+            now = utcnow()
+            rows = []
+            for mention_id in ids:
+                mention = found.get(mention_id)
+                if mention is None:
+                    continue
+                decision = triage(_facts(mention), handles)
+                if decision.enters:
+                    rows.append(
+                        {
+                            "workspace_id": workspace_id,
+                            "mention_id": mention_id,
+                            "status": "new",
+                            "priority": decision.priority,
+                            "reasons": list(decision.reasons),
+                            "created_at": mention.created_at,
+                            "updated_at": now,
+                            "version": 1,
+                        }
+                    )
+            store.add_items(conn, rows)
+            store.set_cursor(conn, workspace_id, page[-1].id)
+            entered += len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    item: store.Item
+    mention: StoredMention
+    assignee: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    item: ItemView
+    parents: list[StoredMention]  # what it answers, oldest first
+    replies: list[StoredMention]  # what answered it
+    activity: list[store.Activity]
+    earlier_from_author: list[ItemView]
+
+
+def _views(conn: Connection, workspace_id: int, items: list[store.Item]) -> list[ItemView]:
+    found = mentions_by_id(conn, workspace_id, [i.mention_id for i in items])
+    emails: dict[int, str] = {}
+    for i in items:
+        if i.assignee_id and i.assignee_id not in emails:
+            user = accounts.user_by_id(conn, i.assignee_id)
+            emails[i.assignee_id] = user.email if user else "?"
+    return [
+        ItemView(i, found[i.mention_id], emails.get(i.assignee_id) if i.assignee_id else None)
+        for i in items
+        if i.mention_id in found
+    ]
+
+
+def list_items(
+    engine: Engine,
+    workspace_id: int,
+    *,
+    statuses: tuple[str, ...] = store.OPEN_STATUSES,
+    assignee_email: str | None = None,
+    unassigned: bool = False,
+    limit: int = 50,
+) -> list[ItemView]:
+    with engine.connect() as conn:
+        assignee_id = accounts.user_by_email(conn, assignee_email).id if assignee_email else None
+        items = store.list_items(
+            conn,
+            workspace_id,
+            statuses=statuses,
+            assignee_id=assignee_id,
+            unassigned=unassigned,
+            limit=limit,
+        )
+        return _views(conn, workspace_id, items)
+
+
+def open_item(engine: Engine, workspace_id: int, item_id: int) -> Conversation:
+    with engine.connect() as conn:
+        item = store.get(conn, workspace_id, item_id)
+        (view,) = _views(conn, workspace_id, [item])
+        parents: list[StoredMention] = []
+        current = view.mention
+        while current.reply_to and len(parents) < 20:
+            parent = by_external_id(conn, workspace_id, current.channel, current.reply_to)
+            if parent is None:
+                break
+            parents.insert(0, parent)
+            current = parent
+        replies = replies_to(conn, workspace_id, view.mention.channel, view.mention.external_id)
+        earlier: list[ItemView] = []
+        if view.mention.author:
+            others = store.list_items(conn, workspace_id, statuses=store.STATUSES, limit=500)
+            candidates = [o for o in _views(conn, workspace_id, others) if o.item.id != item_id]
+            earlier = [
+                o
+                for o in candidates
+                if o.mention.author and o.mention.author.handle == view.mention.author.handle
+            ][:10]
+        return Conversation(view, parents, replies, store.activity(conn, item_id), earlier)
+
+
+def _user_id(conn: Connection, email: str | None) -> int | None:
+    return accounts.user_by_email(conn, email).id if email else None
+
+
+def assign(
+    engine: Engine,
+    workspace_id: int,
+    item_id: int,
+    assignee_email: str | None,
+    *,
+    seen_version: int,
+    by: str | None = None,
+) -> store.Item:
+    """Give the item to a person (None: back to nobody)."""
+    with write_transaction(engine) as conn:
+        assignee = _user_id(conn, assignee_email)
+        if assignee is not None and not any(
+            m.user.id == assignee for m in accounts.members_of(conn, workspace_id)
+        ):
+            raise UserError(f"{assignee_email} is not a member of this workspace")
+        now = utcnow()
+        current = store.get(conn, workspace_id, item_id)
+        status = current.status
+        if status == "new" and assignee is not None:
+            status = "assigned"
+        item = store.change(
+            conn,
+            workspace_id,
+            item_id,
+            seen_version,
+            assignee_id=assignee,
+            status=status,
+            updated_at=now,
+        )
+        store.record(conn, item_id, _user_id(conn, by), "assigned", assignee_email or "nobody", now)
+        return item
+
+
+def set_status(
+    engine: Engine,
+    workspace_id: int,
+    item_id: int,
+    status: str,
+    *,
+    seen_version: int,
+    by: str | None = None,
+) -> store.Item:
+    if status not in store.STATUSES:
+        raise UserError(f"unknown status {status!r}: use {', '.join(store.STATUSES)}")
+    with write_transaction(engine) as conn:
+        now = utcnow()
+        values: dict[str, Any] = {"status": status, "updated_at": now}
+        values["resolved_at"] = now if status in ("resolved", "spam") else None
+        item = store.change(conn, workspace_id, item_id, seen_version, **values)
+        store.record(conn, item_id, _user_id(conn, by), "status", status, now)
+        return item
+
+
+def add_note(
+    engine: Engine, workspace_id: int, item_id: int, text: str, *, by: str | None = None
+) -> None:
+    """An internal note for colleagues (never sent to the customer)."""
+    text = text.strip()
+    if not text:
+        raise UserError("a note needs some text")
+    with write_transaction(engine) as conn:
+        store.get(conn, workspace_id, item_id)
+        store.record(conn, item_id, _user_id(conn, by), "note", text, utcnow())

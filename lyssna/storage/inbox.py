@@ -1,0 +1,212 @@
+"""Inbox tables and repository functions. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+
+from lyssna.core.errors import ConflictError, NotFoundError
+from lyssna.storage.dialect import insert_ignoring_conflicts
+from lyssna.storage.schema import JSONDocument, UTCDateTime, metadata
+
+STATUSES = ("new", "assigned", "waiting", "resolved", "spam")
+OPEN_STATUSES = ("new", "assigned", "waiting")
+
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    Column("mention_id", ForeignKey("mentions.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("reasons", JSONDocument, nullable=False),
+    Column("assignee_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("first_response_at", UTCDateTime, nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    # Optimistic concurrency: every change names the version it saw; a stale one is refused.
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("mention_id"),
+    Index(None, "workspace_id", "status", "priority"),
+)
+
+inbox_activity = Table(
+    "inbox_activity",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("inbox_items.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("action", String(20), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "item_id"),
+)
+
+inbox_cursors = Table(
+    "inbox_cursors",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    mention_id: int
+    status: str
+    priority: int
+    reasons: list[str]
+    assignee_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    user_id: int | None
+    action: str
+    detail: str | None
+    created_at: datetime
+
+
+def _item(row: Any) -> Item:
+    return Item(
+        row.id,
+        row.mention_id,
+        row.status,
+        row.priority,
+        list(row.reasons),
+        row.assignee_id,
+        row.created_at,
+        row.updated_at,
+        row.first_response_at,
+        row.resolved_at,
+        row.version,
+    )
+
+
+def cursor(conn: Connection, workspace_id: int) -> int:
+    found = conn.execute(
+        select(inbox_cursors.c.last_event_id).where(inbox_cursors.c.workspace_id == workspace_id)
+    ).scalar()
+    return int(found or 0)
+
+
+def set_cursor(conn: Connection, workspace_id: int, last_event_id: int) -> None:
+    done = conn.execute(
+        update(inbox_cursors)
+        .where(inbox_cursors.c.workspace_id == workspace_id)
+        .values(last_event_id=last_event_id)
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            insert(inbox_cursors).values(workspace_id=workspace_id, last_event_id=last_event_id)
+        )
+
+
+def add_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert items; a mention already in the inbox is left as it is."""
+    if rows:
+        conn.execute(insert_ignoring_conflicts(conn, inbox_items), rows)
+
+
+def get(conn: Connection, workspace_id: int, item_id: int) -> Item:
+    row = conn.execute(
+        select(inbox_items).where(
+            inbox_items.c.id == item_id, inbox_items.c.workspace_id == workspace_id
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no inbox item {item_id} in this workspace")
+    return _item(row)
+
+
+def change(
+    conn: Connection, workspace_id: int, item_id: int, seen_version: int, **values: Any
+) -> Item:
+    """Apply `values` if nobody changed the item since `seen_version`; else ConflictError."""
+    done = conn.execute(
+        update(inbox_items)
+        .where(
+            inbox_items.c.id == item_id,
+            inbox_items.c.workspace_id == workspace_id,
+            inbox_items.c.version == seen_version,
+        )
+        .values(version=inbox_items.c.version + 1, **values)
+    )
+    if done.rowcount == 0:
+        current = get(conn, workspace_id, item_id)  # NotFoundError when it does not exist
+        raise ConflictError(
+            f"inbox item {item_id} was changed by someone else (now version {current.version}, "
+            f"status {current.status}); look again before changing it"
+        )
+    return get(conn, workspace_id, item_id)
+
+
+def record(
+    conn: Connection,
+    item_id: int,
+    user_id: int | None,
+    action: str,
+    detail: str | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        insert(inbox_activity).values(
+            item_id=item_id, user_id=user_id, action=action, detail=detail, created_at=at
+        )
+    )
+
+
+def activity(conn: Connection, item_id: int) -> list[Activity]:
+    rows = conn.execute(
+        select(inbox_activity)
+        .where(inbox_activity.c.item_id == item_id)
+        .order_by(inbox_activity.c.id)
+    )
+    return [Activity(r.user_id, r.action, r.detail, r.created_at) for r in rows]
+
+
+def list_items(
+    conn: Connection,
+    workspace_id: int,
+    *,
+    statuses: tuple[str, ...] = OPEN_STATUSES,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    limit: int = 50,
+) -> list[Item]:
+    query = select(inbox_items).where(
+        inbox_items.c.workspace_id == workspace_id, inbox_items.c.status.in_(statuses)
+    )
+    if assignee_id is not None:
+        query = query.where(inbox_items.c.assignee_id == assignee_id)
+    if unassigned:
+        query = query.where(inbox_items.c.assignee_id.is_(None))
+    rows = conn.execute(
+        query.order_by(inbox_items.c.priority.desc(), inbox_items.c.created_at).limit(limit)
+    )
+    return [_item(r) for r in rows]

@@ -1,0 +1,99 @@
+"""The inbox on a real database: triage from the outbox, views, assignment, conflicts, audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from lyssna import listening
+from lyssna.core.errors import ConflictError, UserError
+from lyssna.inbox import service
+from lyssna.pipeline.ingest import Ingestor
+from lyssna.pipeline.readers import RawRecord
+from lyssna.storage import accounts
+from lyssna.storage.database import write_transaction
+
+RECORDS = [
+    {"id": "1", "text": "Nordbank har bra ränta", "author": "anna", "lang": "sv"},
+    {"id": "2", "text": "Hur byter jag kort hos Nordbank?", "author": "olle", "lang": "sv"},
+    {"id": "3", "text": "Appen är värdelös och kraschar hela tiden, inte okej",
+     "author": {"handle": "journalisten", "followers": 120_000}, "lang": "sv"},
+    {"id": "4", "text": "Hej Olle, du byter kort i appen under Kort.", "author": "nordbank",
+     "reply_to": "2", "lang": "sv"},
+    {"id": "5", "text": "Tack @nordbank, nu funkar det", "author": "olle", "reply_to": "4",
+     "lang": "sv"},
+]
+
+
+def ingest(ctx, records):
+    raw = [
+        RawRecord("t", i, dict(r, channel="x", created_at=f"2026-11-20T10:0{i}:00Z"))
+        for i, r in enumerate(records)
+    ]
+    Ingestor(ctx.engine, ctx.workspace.id, workers=1).ingest_records(raw)
+
+
+@pytest.fixture
+def inbox(workspace):
+    listening.add_topic(workspace, "Nordbank", "nordbank OR @nordbank", "brand")
+    with write_transaction(workspace.engine) as conn:
+        for email in ("kari@example.no", "lars@example.no"):
+            user = accounts.add_user(conn, email, "not-a-hash", name=email.split("@")[0], locale="sv")
+            accounts.set_membership(conn, user.id, workspace.workspace.id, "responder")
+    ingest(workspace, RECORDS)
+    return workspace
+
+
+def test_sync_triages_new_mentions_once(inbox):
+    entered = service.sync(inbox.engine, inbox.workspace.id)
+    views = service.list_items(inbox.engine, inbox.workspace.id)
+    by_id = {v.mention.external_id: v for v in views}
+    assert set(by_id) == {"2", "3", "5"}  # praise stays out, the company's own reply too
+    assert entered == 3
+    assert views[0].mention.external_id == "3"  # negative and loud comes first
+    assert "question" in by_id["2"].item.reasons
+    assert service.sync(inbox.engine, inbox.workspace.id) == 0
+
+
+def test_assign_status_notes_and_history(inbox):
+    service.sync(inbox.engine, inbox.workspace.id)
+    (item,) = [v.item for v in service.list_items(inbox.engine, inbox.workspace.id)
+               if "question" in v.item.reasons and v.mention.external_id == "2"]
+    done = service.assign(inbox.engine, inbox.workspace.id, item.id, "kari@example.no",
+                          seen_version=item.version, by="lars@example.no")
+    assert done.status == "assigned" and done.version == item.version + 1
+    mine = service.list_items(inbox.engine, inbox.workspace.id, assignee_email="kari@example.no")
+    assert [v.item.id for v in mine] == [item.id]
+    # A colleague acting on what they saw before: refused, not overwritten.
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        service.set_status(inbox.engine, inbox.workspace.id, item.id, "resolved",
+                           seen_version=item.version)
+    service.add_note(inbox.engine, inbox.workspace.id, item.id, "@lars kolla kortfrågan",
+                     by="kari@example.no")
+    resolved = service.set_status(inbox.engine, inbox.workspace.id, item.id, "resolved",
+                                  seen_version=done.version, by="kari@example.no")
+    assert resolved.resolved_at is not None
+    conversation = service.open_item(inbox.engine, inbox.workspace.id, item.id)
+    assert [a.action for a in conversation.activity] == ["assigned", "note", "status"]
+    assert [r.external_id for r in conversation.replies] == ["4"]
+    with pytest.raises(UserError):
+        service.set_status(inbox.engine, inbox.workspace.id, item.id, "done",
+                           seen_version=resolved.version)
+
+
+def test_conversation_shows_what_it_answers(inbox):
+    service.sync(inbox.engine, inbox.workspace.id)
+    (thanks,) = [v for v in service.list_items(inbox.engine, inbox.workspace.id)
+                 if v.mention.external_id == "5"]
+    conversation = service.open_item(inbox.engine, inbox.workspace.id, thanks.item.id)
+    assert [p.external_id for p in conversation.parents] == ["2", "4"]
+    assert [e.mention.external_id for e in conversation.earlier_from_author] == ["2"]
+
+
+def test_only_members_can_be_assigned(inbox):
+    service.sync(inbox.engine, inbox.workspace.id)
+    item = service.list_items(inbox.engine, inbox.workspace.id)[0].item
+    with write_transaction(inbox.engine) as conn:
+        accounts.add_user(conn, "outsider@example.com", "not-a-hash", name="x", locale="en")
+    with pytest.raises(UserError, match="not a member"):
+        service.assign(inbox.engine, inbox.workspace.id, item.id, "outsider@example.com",
+                       seen_version=item.version)
