@@ -37,7 +37,9 @@ def inbox(workspace):
     listening.add_topic(workspace, "Nordbank", "nordbank OR @nordbank", "brand")
     with write_transaction(workspace.engine) as conn:
         for email in ("kari@example.no", "lars@example.no"):
-            user = accounts.add_user(conn, email, "not-a-hash", name=email.split("@")[0], locale="sv")
+            user = accounts.add_user(
+                conn, email, "not-a-hash", name=email.split("@")[0], locale="sv"
+            )
             accounts.set_membership(conn, user.id, workspace.workspace.id, "responder")
     ingest(workspace, RECORDS)
     return workspace
