@@ -9,6 +9,7 @@ from lyssna.cli import common
 from lyssna.cli.common import console, guarded
 from lyssna.inbox import service
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
+from lyssna.workspace import WorkspaceContext
 
 inbox_app = typer.Typer(
     help="The engagement inbox: mentions that need an answer.", no_args_is_help=True
@@ -168,3 +169,110 @@ def note_command(
     ctx = common.workspace()
     service.add_note(ctx.engine, ctx.workspace.id, item, text, by=by)
     console.print(f"Note added to #{item}.")
+
+
+def _target_from_strategy(ctx: WorkspaceContext) -> float | None:
+    """The first-response target the workspace's strategy sets, in hours (None: none set)."""
+    from lyssna.core.errors import UserError
+    from lyssna.strategy import strategy_path
+    from lyssna.strategy.validate import goal_target, load_strategy
+
+    path = strategy_path(ctx.settings.home, ctx.workspace.slug)
+    if not path.exists():
+        return None
+    try:
+        strategy = load_strategy(path)
+    except UserError:
+        console.print("(The strategy has problems, so its response target is not used.)")
+        return None
+    for goal in strategy.goals:
+        if goal.metric == "first_response_time":
+            return goal_target(goal)
+    return None
+
+
+def _h(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value * 60:.0f} min" if value < 1 else f"{value:.1f} h"
+
+
+@inbox_app.command("metrics")
+@guarded
+def metrics_command(
+    period: str = typer.Option("30d", "--period", help="How far back: 24h, 7d, 30d, 4w"),
+    target: str | None = typer.Option(
+        None, "--target", help="First-response target, e.g. 2h (default: from the strategy)"
+    ),
+) -> None:
+    """First response and resolution times per channel and person, in and out of office hours.
+
+    Examples:
+      lyssna inbox metrics --period 7d
+      lyssna inbox metrics --target 30m
+    """
+    from lyssna.core.clock import utcnow
+    from lyssna.inbox.metrics import at_risk, response_metrics
+    from lyssna.strategy.report import parse_period
+    from lyssna.strategy.schema import parse_duration
+
+    ctx = common.workspace()
+    service.sync(ctx.engine, ctx.workspace.id)
+    try:
+        target_hours = (
+            parse_duration(target).total_seconds() / 3600 if target else _target_from_strategy(ctx)
+        )
+    except ValueError as exc:
+        raise common.fail(f"--target {target!r}: {exc}") from None
+    since = utcnow() - parse_period(period)
+    report = response_metrics(
+        ctx.engine,
+        ctx.workspace.id,
+        since=since,
+        target_hours=target_hours,
+        timezone=ctx.workspace.timezone,
+    )
+    title = f"Response times, last {period}" + (
+        f" (target {_h(target_hours)})" if target_hours else " (no target set)"
+    )
+    table = Table(
+        "Group",
+        "Items",
+        "Answered",
+        "Median first",
+        "Mean first",
+        "Within target",
+        "Resolved",
+        "Median resolution",
+        title=title,
+    )
+    rows = [
+        ("All", report.overall),
+        ("Office hours", report.business_hours),
+        ("Outside office hours", report.off_hours),
+    ]
+    rows += [(f"channel {k}", v) for k, v in report.by_channel.items()]
+    rows += [(f"person {k}", v) for k, v in report.by_person.items()]
+    for name, s in rows:
+        table.add_row(
+            name,
+            f"{s.items:,}",
+            f"{s.answered:,}",
+            _h(s.median_hours),
+            _h(s.mean_hours),
+            "" if s.within_target is None else f"{s.within_target:.0%}",
+            f"{s.resolved:,}",
+            _h(s.median_resolution_hours),
+        )
+    console.print(table)
+    if target_hours:
+        risky = at_risk(ctx.engine, ctx.workspace.id, target_hours)
+        soon = [r for r in risky if not r.breached]
+        missed = len(risky) - len(soon)
+        console.print(
+            f"Unanswered: {missed:,} open items have missed the target, "
+            f"{len(soon):,} will miss it soon.",
+            highlight=False,
+        )
+        for r in soon[:10]:
+            console.print(f"  #{r.item_id} has waited {_h(r.waited_hours)}.", highlight=False)

@@ -78,9 +78,13 @@ def sync(engine: Engine, workspace_id: int) -> int:
             found = mentions_by_id(conn, workspace_id, ids)
             now = utcnow()
             rows = []
+            company_replies = []
             for mention_id in ids:
                 mention = found.get(mention_id)
                 if mention is None:
+                    continue
+                if _is_company_reply(mention, handles):
+                    company_replies.append(mention)
                     continue
                 decision = triage(_facts(mention), handles)
                 if decision.enters:
@@ -97,8 +101,30 @@ def sync(engine: Engine, workspace_id: int) -> int:
                         }
                     )
             store.add_items(conn, rows)
+            # After the items, so an answer in the same page finds the item it answers.
+            for reply in company_replies:
+                _record_response(conn, workspace_id, reply)
             store.set_cursor(conn, workspace_id, page[-1].id)
             entered += len(rows)
+
+
+def _is_company_reply(mention: StoredMention, handles: frozenset[str]) -> bool:
+    author = mention.author.handle.lower().lstrip("@") if mention.author else ""
+    return bool(mention.reply_to) and author in handles
+
+
+def _record_response(conn: Connection, workspace_id: int, reply: StoredMention) -> None:
+    """The company answered on the platform: the item it answers got its first response."""
+    assert reply.reply_to is not None
+    parent = by_external_id(conn, workspace_id, reply.channel, reply.reply_to)
+    if parent is None:
+        return
+    item = store.item_for_mention(conn, workspace_id, parent.id)
+    if item is None:
+        return
+    if item.first_response_at is None or reply.created_at < item.first_response_at:
+        store.set_first_response(conn, item.id, reply.created_at)
+        store.record(conn, item.id, None, "replied", reply.text[:500], reply.created_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,6 +144,40 @@ def get(conn: Connection, workspace_id: int, item_id: int) -> Item:
     return _item(row)
 
 
+def item_for_mention(conn: Connection, workspace_id: int, mention_id: int) -> Item | None:
+    row = conn.execute(
+        select(inbox_items).where(
+            inbox_items.c.workspace_id == workspace_id, inbox_items.c.mention_id == mention_id
+        )
+    ).first()
+    return _item(row) if row is not None else None
+
+
+def set_first_response(conn: Connection, item_id: int, at: datetime) -> None:
+    # A fact from the platform, not a person's edit: it does not bump the version.
+    conn.execute(
+        update(inbox_items).where(inbox_items.c.id == item_id).values(first_response_at=at)
+    )
+
+
+def created_between(
+    conn: Connection, workspace_id: int, since: datetime, until: datetime
+) -> list[tuple[Item, str]]:
+    """Items created in [since, until) with their mention's channel."""
+    from lyssna.storage.schema import mentions
+
+    rows = conn.execute(
+        select(inbox_items, mentions.c.channel)
+        .join(mentions, mentions.c.id == inbox_items.c.mention_id)
+        .where(
+            inbox_items.c.workspace_id == workspace_id,
+            inbox_items.c.created_at >= since,
+            inbox_items.c.created_at < until,
+        )
+    )
+    return [(_item(r), r.channel) for r in rows]
+
+
 def change(
     conn: Connection, workspace_id: int, item_id: int, seen_version: int, **values: Any
 ) -> Item:

@@ -75,7 +75,7 @@ def test_assign_status_notes_and_history(inbox):
                                   seen_version=done.version, by="kari@example.no")
     assert resolved.resolved_at is not None
     conversation = service.open_item(inbox.engine, inbox.workspace.id, item.id)
-    assert [a.action for a in conversation.activity] == ["assigned", "note", "status"]
+    assert [a.action for a in conversation.activity] == ["replied", "assigned", "note", "status"]
     assert [r.external_id for r in conversation.replies] == ["4"]
     with pytest.raises(UserError):
         service.set_status(inbox.engine, inbox.workspace.id, item.id, "done",
@@ -99,3 +99,29 @@ def test_only_members_can_be_assigned(inbox):
     with pytest.raises(UserError, match="not a member"):
         service.assign(inbox.engine, inbox.workspace.id, item.id, "outsider@example.com",
                        seen_version=item.version)
+
+
+def test_company_answers_on_the_platform_count_as_first_responses(inbox):
+    from datetime import UTC, datetime
+
+    from lyssna.inbox.metrics import at_risk, response_metrics
+
+    service.sync(inbox.engine, inbox.workspace.id)
+    views = {v.mention.external_id: v for v in service.list_items(inbox.engine, inbox.workspace.id)}
+    question = views["2"].item
+    # Asked 10:01, answered by the company 10:03 (see RECORDS and ingest()).
+    assert question.first_response_at is not None
+    assert (question.first_response_at - question.created_at).total_seconds() == 120
+    report = response_metrics(
+        inbox.engine, inbox.workspace.id, since=datetime(2026, 11, 20, tzinfo=UTC),
+        until=datetime(2026, 11, 21, tzinfo=UTC), target_hours=1.0, timezone="Europe/Stockholm",
+    )
+    assert report.overall.items == 3 and report.overall.answered == 1
+    assert report.overall.median_hours == pytest.approx(2 / 60)
+    assert report.overall.within_target == 1.0
+    assert report.business_hours.items == 3 and report.off_hours.items == 0  # a Friday, 11:0x
+    assert set(report.by_channel) == {"x"}
+    risky = at_risk(inbox.engine, inbox.workspace.id, 1.0,
+                    now=datetime(2026, 11, 20, 10, 50, tzinfo=UTC))
+    assert {r.item_id for r in risky} == {views["3"].item.id, views["5"].item.id}
+    assert not any(r.breached for r in risky)
