@@ -21,6 +21,9 @@ _EXTENSIONS: dict[str, FileFormat] = {
     ".csv": "csv",
 }
 
+_BOM = b"\xef\xbb\xbf"
+_SNIFF_CHARS = 64 * 1024
+
 # CSV has no nesting: these flat columns build the nested fields of the import format.
 _CSV_AUTHOR_COLUMNS = {"author_name": "name", "author_followers": "followers"}
 _CSV_METRIC_COLUMNS = ("likes", "shares", "replies", "views")
@@ -68,6 +71,8 @@ def read_lines(
     for number, line in enumerate(stream, start=1):
         if on_bytes:
             on_bytes(len(line))
+        if number == 1 and line.startswith(_BOM):  # files saved by Windows tools
+            line = line[len(_BOM) :]
         if line.strip():
             yield number, line
 
@@ -100,7 +105,14 @@ def _read_csv(
     stream: BinaryIO, origin: str, on_bytes: Callable[[int], None] | None
 ) -> Iterator[RawRecord]:
     text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
-    reader = csv.DictReader(text_stream)
+    sample = text_stream.read(_SNIFF_CHARS)
+    text_stream.seek(0)
+    try:
+        # Nordic spreadsheets export with ";" (the comma is the decimal sign there).
+        dialect: type[csv.Dialect] | str = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = "excel"
+    reader = csv.DictReader(text_stream, dialect=dialect)
     previous_line = 1
     for row in reader:
         line = reader.line_num

@@ -250,3 +250,21 @@ def test_repeated_mention_refreshes_its_engagement(workspace, tmp_path):
     with workspace.engine.connect() as conn:
         (m,) = search(conn, workspace.workspace.id, MentionFilter(query=parse("kundtjänst")))
     assert (m.metrics.likes, m.metrics.shares, m.metrics.views) == (40, 1, 900)
+
+
+def test_semicolon_csv_and_byte_order_marks(workspace, tmp_path):
+    csv_path = tmp_path / "excel.csv"
+    csv_path.write_bytes(
+        "\ufeffid;text;created_at;author;likes\n"
+        "e1;Bra service, tack!;2026-11-01T10:00:00Z;kund1;3\n".encode()
+    )
+    jsonl_path = tmp_path / "bom.jsonl"
+    jsonl_path.write_bytes(
+        b"\xef\xbb\xbf" + json.dumps(RECORDS[0], ensure_ascii=False).encode() + b"\n"
+    )
+    a = ingest(workspace, csv_path)
+    b = ingest(workspace, jsonl_path)
+    assert (a.new, a.quarantined, b.new, b.quarantined) == (1, 0, 1, 0)
+    with workspace.engine.connect() as conn:
+        (m,) = search(conn, workspace.workspace.id, MentionFilter(query=parse("service")))
+    assert m.text == "Bra service, tack!" and m.metrics.likes == 3
