@@ -324,9 +324,10 @@ def stats(
     )
     table = Table(*columns, title=f"Mentions ({ctx.workspace.timezone})" if by else "Mentions")
     for r in rows:
-        net = "" if r["net_sentiment"] is None else f"{r['net_sentiment']:+.0%}"
-        cells = [str(r["topic"])] + ([str(r["period"])] if by else [])
-        cells += [f"{r[k]:,}" for k in ("total", "negative", "neutral", "positive")] + [net]
+        net_text = "" if r["net_sentiment"] is None else f"{r['net_sentiment']:+.0%}"
+        cells: list[str] = [str(r["topic"])] + ([str(r["period"])] if by else [])
+        cells += [f"{r[k]:,}" for k in ("total", "negative", "neutral", "positive")]
+        cells.append(net_text)
         table.add_row(*cells)
     console.print(table)
 

@@ -16,6 +16,7 @@ from lyssna.web.deps import SignInRequired
 
 def create_api() -> FastAPI:
     from lyssna.web.api.routes import router
+    from lyssna.web.api.strategy import router as strategy_router
 
     api = FastAPI(
         title="Lyssna API",
@@ -26,6 +27,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.include_router(router)
+    api.include_router(strategy_router)
 
     @api.exception_handler(SignInRequired)
     def _unauthorised(_request: Request, _exc: SignInRequired) -> JSONResponse:

@@ -1,6 +1,7 @@
 """The UI's words in English, Swedish, Norwegian (bokmål), Danish and Finnish.
 
-One JSON file per language maps message keys to text; English is complete and every other
+One JSON file per language maps message keys to text (a feature may add its own keys in
+`<name>.<language>.json`, merged into that language); English is complete and every other
 language falls back to it key by key, so a missing translation shows English, never a key.
 Numbers and dates are formatted by babel for the user's locale, in the workspace's time zone.
 """
@@ -31,13 +32,20 @@ _BABEL_LOCALES = {"en": "en_GB", "sv": "sv_SE", "nb": "nb_NO", "da": "da_DK", "f
 _DIR = Path(__file__).parent
 
 
+def _load(language: str) -> dict[str, str]:
+    """`<language>.json` merged with every `<name>.<language>.json` extra (e.g. inbox.sv.json)."""
+    found: dict[str, str] = json.loads((_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    for extra in sorted(_DIR.glob(f"*.{language}.json")):
+        found.update(json.loads(extra.read_text(encoding="utf-8")))
+    return found
+
+
 @cache
 def messages(language: str) -> dict[str, str]:
-    english: dict[str, str] = json.loads((_DIR / "en.json").read_text(encoding="utf-8"))
+    english = _load(DEFAULT_LANGUAGE)
     if language == DEFAULT_LANGUAGE or language not in LANGUAGES:
         return english
-    own = json.loads((_DIR / f"{language}.json").read_text(encoding="utf-8"))
-    return {**english, **own}
+    return {**english, **_load(language)}
 
 
 def best_language(accept_language: str | None) -> str:
