@@ -8,15 +8,17 @@ voice, negative share of the brand topic). Goals that need the inbox or publishi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 from lyssna.core.records import Topic
+from lyssna.inbox import service as inbox_service
+from lyssna.inbox.metrics import response_metrics
 from lyssna.storage import topics as topic_store
 from lyssna.storage.search import Counts, count_by_topic
 from lyssna.strategy.schema import AT_MOST_METRICS, Goal, Strategy
@@ -30,7 +32,6 @@ _PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _PER_DAYS = {"day": 1, "week": 7, "month": 30}
 
 _NEEDS = {
-    "first_response_time": "not measured yet (needs the inbox)",
     "posts_per_week": "not measured yet (needs publishing)",
     "useful_post_ratio": "not measured yet (needs publishing)",
 }
@@ -117,6 +118,8 @@ class StrategyReport:
 class _Figures:
     brand: Counts
     competitors: int  # competitor topic mentions
+    # From the inbox: channel (None: every channel) -> (median first response hours, answered)
+    responses: dict[str | None, tuple[float | None, int]] | None = None
 
 
 def resolve_topics(
@@ -166,6 +169,28 @@ def _figures(
     return _Figures(brand_counts, competitor_total)
 
 
+def _responses(
+    engine: Engine, workspace_id: int, window: Window, timezone: str
+) -> dict[str | None, tuple[float | None, int]]:
+    metrics = response_metrics(
+        engine, workspace_id, since=window.since, until=window.until, timezone=timezone
+    )
+    found: dict[str | None, tuple[float | None, int]] = {
+        None: (metrics.overall.median_hours, metrics.overall.answered)
+    }
+    for channel, stats in metrics.by_channel.items():
+        found[channel] = (stats.median_hours, stats.answered)
+    return found
+
+
+def _response_value(goal: Goal, f: _Figures) -> tuple[float | None, str]:
+    median, answered = (f.responses or {}).get(goal.channel, (None, 0))
+    where = f" on {goal.channel}" if goal.channel else ""
+    if median is None:
+        return None, f"no answered inbox items{where} in the period"
+    return median, f"median first response of {answered:,} answered inbox items{where}"
+
+
 def _value(metric: str, f: _Figures) -> float | None:
     brand = f.brand
     if metric == "mention_volume":
@@ -208,6 +233,15 @@ def evaluate_goal(goal: Goal, period: timedelta, now_f: _Figures, before_f: _Fig
         return GoalResult(
             goal, "not measured", target, unit, at_most, None, None, _NEEDS[goal.metric]
         )
+    if goal.metric == "first_response_time":
+        # Amber up to a quarter over the target (or amber_margin hours over it).
+        margin = goal.amber_margin if goal.amber_margin is not None else target * 0.25
+        current, note = _response_value(goal, now_f)
+        previous, _ = _response_value(goal, before_f)
+        if current is None:
+            return GoalResult(goal, "no data", target, unit, at_most, None, previous, note)
+        status = _status(current, target, margin, at_most)
+        return GoalResult(goal, status, target, unit, at_most, current, previous, note)
     margin = goal.amber_margin if goal.amber_margin is not None else _DEFAULT_MARGIN[goal.metric]
     if goal.metric == "mention_volume":
         # The target is per day, week or month; the report's period may be any length.
@@ -276,10 +310,24 @@ def build_report(
     until = now or utcnow()
     current = Window(until - period, until)
     previous = Window(until - 2 * period, until - period)
+    responses: dict[Window, dict[str | None, tuple[float | None, int]]] = {}
+    if any(g.metric == "first_response_time" for g in strategy.goals):
+        # Bring the inbox up to date first: answers that arrived since the last look count.
+        inbox_service.sync(ctx.engine, ctx.workspace.id)
+        for window in (current, previous):
+            responses[window] = _responses(
+                ctx.engine, ctx.workspace.id, window, ctx.workspace.timezone
+            )
     with ctx.engine.connect() as conn:
         brand, competitors = resolve_topics(conn, ctx.workspace.id, strategy)
-        now_f = _figures(conn, ctx.workspace.id, brand, competitors, current)
-        before_f = _figures(conn, ctx.workspace.id, brand, competitors, previous)
+        now_f = replace(
+            _figures(conn, ctx.workspace.id, brand, competitors, current),
+            responses=responses.get(current),
+        )
+        before_f = replace(
+            _figures(conn, ctx.workspace.id, brand, competitors, previous),
+            responses=responses.get(previous),
+        )
         hourly = count_by_topic(
             conn,
             ctx.workspace.id,

@@ -125,3 +125,24 @@ def test_company_answers_on_the_platform_count_as_first_responses(inbox):
                     now=datetime(2026, 11, 20, 10, 50, tzinfo=UTC))
     assert {r.item_id for r in risky} == {views["3"].item.id, views["5"].item.id}
     assert not any(r.breached for r in risky)
+
+
+def test_the_strategy_report_measures_first_response_from_the_inbox(inbox):
+    from datetime import UTC, datetime, timedelta
+
+    from lyssna.strategy import check_text
+    from lyssna.strategy.report import build_report
+
+    parsed, problems = check_text(
+        "company:\n  name: Nordbank AB\n  brand_topic: Nordbank\npurpose: Help customers.\n"
+        "channels:\n  x:\n    present: true\n    purpose: Answers.\n"
+        "goals:\n  - {name: Fast, metric: first_response_time, target: 1h}\n"
+        "  - {name: Fast on X, metric: first_response_time, target: 1m, channel: x}\n"
+    )
+    assert problems == [] and parsed is not None
+    report = build_report(inbox, parsed, timedelta(days=1),
+                          now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    fast, fast_x = report.results
+    assert fast.status == "green" and fast.current == pytest.approx(2 / 60)
+    assert "median first response of 1 answered inbox items" in fast.note
+    assert fast_x.status == "red"  # two minutes against a one-minute target

@@ -118,7 +118,7 @@ def test_report_and_where(run, filled: WorkspaceContext, monkeypatch: pytest.Mon
 
     report = run("strategy", "report", "--period", "7d")
     assert report.exit_code == 0, report.output
-    for text in ("Net", "green", "amber", "red", "not measured yet (needs the inbox)", "75%"):
+    for text in ("Net", "green", "amber", "red", "not measured yet (needs publishing)", "75%"):
         assert text in report.output
     where = run("strategy", "where", "--period", "7d")
     assert where.exit_code == 0, where.output

@@ -115,7 +115,7 @@ def test_report(site, client, token_for):
     body = response.json()
     assert body["brand_topic"] == "Acme" and body["competitor_topics"] == ["Rival"]
     statuses = {g["name"]: g["status"] for g in body["goals"]}
-    assert statuses["Answer quickly"] == "not measured"
+    assert statuses["Answer quickly"] == "no data"  # measured from the inbox: nothing answered
     assert statuses["People speak well of us"] in ("green", "amber", "red")
     assert body["crisis"][0]["trigger"] == "negative mentions per hour above 40"
     channels = {c["channel"]: c for c in body["channels"]}
