@@ -8,6 +8,7 @@ from rich.table import Table
 from lyssna.cli import common
 from lyssna.cli.common import console, guarded
 from lyssna.inbox import service
+from lyssna.inbox.answerers import workspace_strategy
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
 from lyssna.workspace import WorkspaceContext
 
@@ -129,7 +130,10 @@ def assign_command(
 ) -> None:
     """Give an item to a colleague."""
     ctx = common.workspace()
-    done = service.assign(ctx.engine, ctx.workspace.id, item, email, seen_version=version, by=by)
+    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+    done = service.assign(
+        ctx.engine, ctx.workspace.id, item, email, seen_version=version, by=by, strategy=strategy
+    )
     console.print(f"#{done.id} is now {done.status}, version {done.version}.")
 
 
@@ -173,19 +177,10 @@ def note_command(
 
 def _target_from_strategy(ctx: WorkspaceContext) -> float | None:
     """The first-response target the workspace's strategy sets, in hours (None: none set)."""
-    from lyssna.core.errors import UserError
-    from lyssna.strategy import strategy_path
-    from lyssna.strategy.validate import goal_target, load_strategy
+    from lyssna.strategy.validate import goal_target
 
-    path = strategy_path(ctx.settings.home, ctx.workspace.slug)
-    if not path.exists():
-        return None
-    try:
-        strategy = load_strategy(path)
-    except UserError:
-        console.print("(The strategy has problems, so its response target is not used.)")
-        return None
-    for goal in strategy.goals:
+    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+    for goal in strategy.goals if strategy else []:
         if goal.metric == "first_response_time":
             return goal_target(goal)
     return None

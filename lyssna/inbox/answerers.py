@@ -7,7 +7,9 @@ there; a channel the company decided not to be on has nobody answering.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from lyssna.core.errors import UserError
 from lyssna.strategy.schema import Strategy
 
 
@@ -45,3 +47,17 @@ def may_answer(strategy: Strategy | None, channel: str, *, name: str, email: str
         f"the strategy says {', '.join(plan.answer)} answer on {channel}, "
         f"and {name or email} is not among them",
     )
+
+
+def workspace_strategy(home: Path, slug: str) -> Strategy | None:
+    """The workspace's strategy, or None when it has none or it does not pass its checks."""
+    from lyssna.strategy import strategy_path
+    from lyssna.strategy.validate import load_strategy
+
+    path = strategy_path(home, slug)
+    if not path.exists():
+        return None
+    try:
+        return load_strategy(path)
+    except UserError:
+        return None

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
+from lyssna.inbox.answerers import may_answer
 from lyssna.inbox.triage import Facts, triage
 from lyssna.query import parse
 from lyssna.query.parser import Not, Query, Term
@@ -23,6 +24,7 @@ from lyssna.storage import inbox as store
 from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.search import StoredMention, by_external_id, mentions_by_id, replies_to
+from lyssna.strategy.schema import Strategy
 
 _EVENT_PAGE = 2000
 
@@ -204,6 +206,11 @@ def open_item(engine: Engine, workspace_id: int, item_id: int) -> Conversation:
         return Conversation(view, parents, replies, store.activity(conn, item_id), earlier)
 
 
+def _channel_of(conn: Connection, workspace_id: int, item_id: int) -> str:
+    item = store.get(conn, workspace_id, item_id)
+    return mentions_by_id(conn, workspace_id, [item.mention_id])[item.mention_id].channel
+
+
 def _user_id(conn: Connection, email: str | None) -> int | None:
     return accounts.user_by_email(conn, email).id if email else None
 
@@ -216,14 +223,24 @@ def assign(
     *,
     seen_version: int,
     by: str | None = None,
+    strategy: Strategy | None = None,
 ) -> store.Item:
-    """Give the item to a person (None: back to nobody)."""
+    """Give the item to a person (None: back to nobody).
+
+    With the workspace's `strategy`, only the people it names for the item's channel may get it.
+    """
     with write_transaction(engine) as conn:
         assignee = _user_id(conn, assignee_email)
-        if assignee is not None and not any(
-            m.user.id == assignee for m in accounts.members_of(conn, workspace_id)
-        ):
+        member = next(
+            (m for m in accounts.members_of(conn, workspace_id) if m.user.id == assignee), None
+        )
+        if assignee is not None and member is None:
             raise UserError(f"{assignee_email} is not a member of this workspace")
+        if member is not None and strategy is not None:
+            channel = _channel_of(conn, workspace_id, item_id)
+            verdict = may_answer(strategy, channel, name=member.user.name, email=member.user.email)
+            if not verdict.allowed:
+                raise UserError(f"cannot give this item to {assignee_email}: {verdict.reason}")
         now = utcnow()
         current = store.get(conn, workspace_id, item_id)
         status = current.status

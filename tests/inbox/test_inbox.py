@@ -146,3 +146,22 @@ def test_the_strategy_report_measures_first_response_from_the_inbox(inbox):
     assert fast.status == "green" and fast.current == pytest.approx(2 / 60)
     assert "median first response of 1 answered inbox items" in fast.note
     assert fast_x.status == "red"  # two minutes against a one-minute target
+
+
+def test_the_strategy_decides_who_may_answer_on_a_channel(inbox):
+    from lyssna.strategy import check_text
+
+    parsed, problems = check_text(
+        "company:\n  name: Nordbank AB\npurpose: Help customers.\n"
+        "team:\n  roles:\n    service: [kari]\n"
+        "channels:\n  x:\n    present: true\n    purpose: Answers.\n    answer: [service]\n"
+    )
+    assert problems == [] and parsed is not None
+    service.sync(inbox.engine, inbox.workspace.id)
+    item = service.list_items(inbox.engine, inbox.workspace.id)[0].item
+    with pytest.raises(UserError, match="service answer on x"):
+        service.assign(inbox.engine, inbox.workspace.id, item.id, "lars@example.no",
+                       seen_version=item.version, strategy=parsed)
+    done = service.assign(inbox.engine, inbox.workspace.id, item.id, "kari@example.no",
+                          seen_version=item.version, strategy=parsed)
+    assert done.status == "assigned"
