@@ -20,7 +20,7 @@ from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 
 sources_app = typer.Typer(
-    help="Where mentions are collected: feeds, Mastodon, Hacker News, Bluesky.",
+    help="Where mentions are collected: feeds, Mastodon, Hacker News, Bluesky, Reddit, YouTube, X.",
     no_args_is_help=True,
 )
 
@@ -34,6 +34,14 @@ _OPTIONS = {
     "token": "--token-env",
     "identifier": "--identifier",
     "app_password": "--password-env",
+    "subreddits": "--subreddit",
+    "client_id": "--client-id-env",
+    "client_secret": "--secret-env",
+    "username": "--username",
+    "api_key": "--key-env",
+    "videos": "--video",
+    "channels": "--channel",
+    "comment_queries": "--comment-query",
     "interval_seconds": "--interval",
 }
 
@@ -50,17 +58,23 @@ def _options_message(message: str) -> str:
 @sources_app.command("add")
 @guarded
 def sources_add(
-    kind: str = typer.Argument(..., help="Source type: rss, mastodon, hackernews, bluesky"),
+    kind: str = typer.Argument(
+        ..., help="Source type: rss, mastodon, hackernews, bluesky, reddit, youtube, x"
+    ),
     name: str = typer.Argument(..., help="A name for this source, e.g. matbloggen"),
     url: str | None = typer.Option(None, "--url", help="rss: the feed's address"),
     instance: str | None = typer.Option(None, "--instance", help="mastodon: the server"),
-    service: str | None = typer.Option(None, "--service", help="bluesky/hackernews: API base URL"),
+    service: str | None = typer.Option(
+        None, "--service", help="bluesky, hackernews, reddit, youtube, x: API base URL"
+    ),
     hashtag: list[str] | None = typer.Option(None, "--hashtag", help="mastodon (repeatable)"),
     query: list[str] | None = typer.Option(
-        None, "--query", help="mastodon, hackernews, bluesky: search words (repeatable)"
+        None, "--query", help="everything but rss: search words (repeatable)"
     ),
     token_env: str | None = typer.Option(
-        None, "--token-env", help="Name of the environment variable holding the access token"
+        None,
+        "--token-env",
+        help="mastodon, x: name of the environment variable holding the access/bearer token",
     ),
     token: str | None = typer.Option(
         None, "--token", help="The token itself (stored in the database; prefer --token-env)"
@@ -68,6 +82,30 @@ def sources_add(
     identifier: str | None = typer.Option(None, "--identifier", help="bluesky: your handle"),
     password_env: str | None = typer.Option(
         None, "--password-env", help="bluesky: environment variable holding an app password"
+    ),
+    subreddit: list[str] | None = typer.Option(
+        None, "--subreddit", help="reddit: read every new comment there (repeatable, without r/)"
+    ),
+    client_id_env: str | None = typer.Option(
+        None, "--client-id-env", help="reddit: environment variable holding the app's client id"
+    ),
+    secret_env: str | None = typer.Option(
+        None, "--secret-env", help="reddit: environment variable holding the app's secret"
+    ),
+    username: str | None = typer.Option(
+        None, "--username", help="reddit: your Reddit username, for the User-Agent"
+    ),
+    key_env: str | None = typer.Option(
+        None, "--key-env", help="youtube: environment variable holding the API key"
+    ),
+    video: list[str] | None = typer.Option(
+        None, "--video", help="youtube: read comments of this video id (repeatable)"
+    ),
+    channel: list[str] | None = typer.Option(
+        None, "--channel", help="youtube: read comments on this channel id's videos (repeatable)"
+    ),
+    comment_query: list[str] | None = typer.Option(
+        None, "--comment-query", help="youtube: only comments with these words (repeatable)"
     ),
     interval: int | None = typer.Option(None, "--interval", help="Seconds between polls"),
 ) -> None:
@@ -80,6 +118,10 @@ def sources_add(
       lyssna sources add hackernews hn --query lyssna
       lyssna sources add bluesky sky --query elvåra --identifier me.bsky.social \\
           --password-env BLUESKY_APP_PASSWORD
+      lyssna sources add reddit rd --query elvåra --subreddit elvara \\
+          --client-id-env REDDIT_CLIENT_ID --secret-env REDDIT_SECRET --username lyssna_bot
+      lyssna sources add youtube yt --query elvåra --key-env YOUTUBE_API_KEY
+      lyssna sources add x twitter --query elvåra --token-env X_BEARER_TOKEN
     """
     if token and token_env:
         raise UserError("give --token-env or --token, not both")
@@ -92,6 +134,14 @@ def sources_add(
         "token": {"$env": token_env} if token_env else token,
         "identifier": identifier,
         "app_password": {"$env": password_env} if password_env else None,
+        "subreddits": subreddit or None,
+        "client_id": {"$env": client_id_env} if client_id_env else None,
+        "client_secret": {"$env": secret_env} if secret_env else None,
+        "username": username,
+        "api_key": {"$env": key_env} if key_env else None,
+        "videos": video or None,
+        "channels": channel or None,
+        "comment_queries": comment_query or None,
         "interval_seconds": interval,
     }
     options = {k: v for k, v in options.items() if v is not None}
@@ -105,7 +155,7 @@ def sources_add(
             "[yellow]Note:[/] the token is stored in the database; --token-env keeps it out.",
             highlight=False,
         )
-    for variable in (token_env, password_env):
+    for variable in (token_env, password_env, client_id_env, secret_env, key_env):
         if variable and not os.environ.get(variable):
             err_console.print(
                 f"[yellow]Note:[/] ${variable} is not set here; it must be set wherever "

@@ -14,6 +14,9 @@ _BUILTIN: dict[str, str] = {
     "mastodon": "lyssna.connectors.mastodon.client:MastodonConnector",
     "hackernews": "lyssna.connectors.hackernews.client:HackerNewsConnector",
     "bluesky": "lyssna.connectors.bluesky.client:BlueskyConnector",
+    "reddit": "lyssna.connectors.reddit.client:RedditConnector",
+    "youtube": "lyssna.connectors.youtube.client:YouTubeConnector",
+    "x": "lyssna.connectors.x.client:XConnector",
 }
 _registered: dict[str, type[Connector]] = {}
 

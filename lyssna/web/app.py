@@ -50,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The app for the installation `settings` points at (its database, all its workspaces)."""
     from lyssna.web.api import create_api
     from lyssna.web.routes import router
+    from lyssna.web.routes.inbox import router as inbox_router
 
     engine = database.make_engine(settings.database_url)
     database.check_schema(engine, settings.redacted_database_url())
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.state.web = app.state.web
     app.mount("/api/v1", api)
     app.include_router(router)
+    app.include_router(inbox_router)
 
     @app.exception_handler(SignInRequired)
     def _sign_in(request: Request, _exc: SignInRequired) -> Response:

@@ -12,7 +12,9 @@ def test_demo_loads_a_workspace_and_is_rerunnable(tmp_path, monkeypatch):
     monkeypatch.delenv("LYSSNA_DATABASE_URL", raising=False)
     monkeypatch.delenv("LYSSNA_WORKSPACE", raising=False)
     runner = CliRunner()
-    first = runner.invoke(app, ["demo", "--count", "3000", "--days", "10", "--no-serve"], catch_exceptions=False)
+    first = runner.invoke(
+        app, ["demo", "--count", "3000", "--days", "10", "--no-serve"], catch_exceptions=False
+    )
     assert first.exit_code == 0, first.output
     assert "Stored 3,000 mentions" in first.output
     second = runner.invoke(app, ["demo", "--no-serve"], catch_exceptions=False)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.connectors.fakes import bluesky, feeds, hackernews, mastodon
+from tests.connectors.fakes import bluesky, feeds, hackernews, mastodon, reddit, x, youtube
 from tests.connectors.fakes.server import FakeServer
 
 
@@ -94,9 +94,65 @@ def bluesky_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
     )
 
 
+def reddit_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = reddit.FakeReddit(server)
+    monkeypatch.setenv("TEST_REDDIT_ID", reddit.CLIENT_ID)
+    monkeypatch.setenv("TEST_REDDIT_SECRET", reddit.CLIENT_SECRET)
+    monkeypatch.setenv("WRONG_REDDIT_SECRET", "not-the-token")
+    config = {
+        "queries": ["elvåra"],
+        "client_id": {"$env": "TEST_REDDIT_ID"},
+        "client_secret": {"$env": "TEST_REDDIT_SECRET"},
+        "username": "lyssna_test",
+        "service": fake.url,
+        "auth_service": fake.url,
+    }
+    return Harness(
+        "reddit",
+        config,
+        lambda text: fake.post(f"Elvåra: {text}", "Vad tycker ni?"),
+        "/search",
+        {**config, "client_secret": {"$env": "WRONG_REDDIT_SECRET"}},
+        fake,
+    )
+
+
+def youtube_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = youtube.FakeYouTube(server)
+    monkeypatch.setenv("TEST_YOUTUBE_KEY", youtube.API_KEY)
+    monkeypatch.setenv("WRONG_YOUTUBE_KEY", "not-the-token")
+    config = {"queries": ["elvåra"], "api_key": {"$env": "TEST_YOUTUBE_KEY"}, "service": fake.url}
+    return Harness(
+        "youtube",
+        config,
+        lambda text: fake.video(f"Elvåra: {text}", "Ny video"),
+        "/youtube/v3/search",
+        {**config, "api_key": {"$env": "WRONG_YOUTUBE_KEY"}},
+        fake,
+    )
+
+
+def x_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = x.FakeX(server)
+    monkeypatch.setenv("TEST_X_TOKEN", x.BEARER)
+    monkeypatch.setenv("WRONG_X_TOKEN", "not-the-token")
+    config = {"queries": ["elvåra"], "token": {"$env": "TEST_X_TOKEN"}, "service": fake.url}
+    return Harness(
+        "x",
+        config,
+        lambda text: fake.post(f"Elvåra: {text}"),
+        "/2/tweets/search/recent",
+        {**config, "token": {"$env": "WRONG_X_TOKEN"}},
+        fake,
+    )
+
+
 HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "rss": rss,
     "mastodon": mastodon_,
     "hackernews": hackernews_,
     "bluesky": bluesky_,
+    "reddit": reddit_,
+    "youtube": youtube_,
+    "x": x_,
 }

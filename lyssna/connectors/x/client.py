@@ -1,0 +1,205 @@
+"""Reads X posts matching search queries, newest first, through the API v2 recent search.
+
+App-only authentication: the app's bearer token on every request. Each query is a stream with a
+`Walk`: `since` is the newest post id collected (sent as `since_id`, which X treats as
+exclusive) and `below` the `next_token` of the walk in progress. Recent search covers the last
+seven days; the filtered stream is not used.
+
+X reports its request budget as `x-rate-limit-limit/-remaining/-reset` (reset in epoch seconds),
+which the shared client does not read: they are noted here, so the next request waits for the
+reset when the budget is spent, and a 429 waits for that reset (or `Retry-After`) rather than
+guessing. A 429 that means the monthly post cap is reached (`usage-capped`) is reported as such.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from lyssna.connectors.base import (
+    AuthError,
+    ConnectorError,
+    Cursor,
+    FetchResult,
+    MalformedResponseError,
+    MappedItem,
+    RateLimitedError,
+    RawItem,
+    Verdict,
+    redact,
+    resolve_secret,
+)
+from lyssna.connectors.http import (
+    Hints,
+    HttpClient,
+    RateLimit,
+    Walk,
+    classify,
+    newest_id,
+    parse_json,
+    parse_reset,
+    parse_retry_after,
+)
+from lyssna.connectors.x import mapping
+from lyssna.connectors.x.config import XConfig
+from lyssna.core.clock import utcnow
+
+SEARCH = "/2/tweets/search/recent"
+TWEET_FIELDS = (
+    "created_at,lang,public_metrics,conversation_id,in_reply_to_user_id,referenced_tweets,author_id"
+)
+USER_FIELDS = "username,name,public_metrics"
+
+
+class XConnector:
+    kind: ClassVar[str] = mapping.KIND
+    version: ClassVar[str] = mapping.VERSION
+    config_model: ClassVar[type[XConfig]] = XConfig
+    can_reply: ClassVar[bool] = False  # planned: POST /2/tweets (needs a user's token)
+    can_publish: ClassVar[bool] = False
+    needs_credentials: ClassVar[bool] = True
+
+    def __init__(self, config: XConfig, http: HttpClient) -> None:
+        self.config = config
+        self.http = http
+        self.url = f"{config.service}{SEARCH}"
+        self._hints: Hints = {
+            AuthError: (
+                f"Check the bearer token in {redact(config.token)}; a 403 can also mean the "
+                "app is not in a Project or its access level does not include search"
+            )
+        }
+
+    async def _search(self, params: dict[str, Any]) -> Any:
+        headers = {"Authorization": f"Bearer {resolve_secret(self.config.token, 'bearer token')}"}
+        response: httpx.Response | None = None
+        for _ in range(self.http.retry.attempts):
+            response = await self.http.request(
+                "GET",
+                self.url,
+                params=params,
+                headers=headers,
+                ok_statuses=frozenset({200, 429}),
+                hints=self._hints,
+            )
+            _note_budget(self.http, response)
+            if response.status_code == 200:
+                return parse_json(response)
+            problem = _problem(response)
+            if "usage-capped" in str(problem.get("type")) or problem.get("title") == (
+                "UsageCapExceeded"
+            ):
+                raise RateLimitedError(
+                    f"{_where(response)} says the app's monthly post cap is used up (429): "
+                    f"{problem.get('detail') or 'usage cap exceeded'}; it comes back with the "
+                    "next billing period, or raise the plan in the developer portal"
+                )
+            # Spend the budget until X's reset (or Retry-After): the shared client then waits
+            # for it before the next try, or reschedules the source when it is far away.
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            reset = utcnow() + timedelta(seconds=wait) if wait is not None else None
+            reset = reset or self.http.rate_limit.reset_at
+            if reset is None:
+                break
+            self.http.rate_limit = RateLimit(self.http.rate_limit.limit, 0, reset)
+        assert response is not None
+        error = classify(response, _where(response))
+        if isinstance(error, RateLimitedError) and error.retry_at is None:
+            error.retry_at = self.http.rate_limit.reset_at
+        raise error
+
+    async def fetch(self, cursor: Cursor | None) -> FetchResult:
+        walks = dict((cursor or {}).get("streams") or {})
+        items: dict[str, RawItem] = {}
+        more = False
+        for query in self.config.queries:
+            walk = Walk.from_cursor(walks, query)
+            params: dict[str, Any] = {
+                "query": query,
+                "max_results": self.config.page_size,
+                "tweet.fields": TWEET_FIELDS,
+                "expansions": "author_id",
+                "user.fields": USER_FIELDS,
+            }
+            if walk.since:
+                params["since_id"] = walk.since
+            if walk.below:
+                params["next_token"] = walk.below
+            body = await self._search(params)
+            tweets, users, meta = _page(body, self.url)
+            for tweet in tweets:
+                author = users.get(str(tweet.get("author_id")))
+                items.setdefault(
+                    str(tweet["id"]), RawItem({"tweet": tweet, "author": author}, self.url)
+                )
+            page_top = meta.get("newest_id") or newest_id([str(t["id"]) for t in tweets])
+            token = meta.get("next_token")
+            next_below = token if isinstance(token, str) and token and tweets else None
+            walk, stream_more = walk.after_page(page_top, next_below)
+            walks[query] = walk.as_json()
+            more = more or stream_more
+        return FetchResult(list(items.values()), {"streams": walks}, more)
+
+    def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
+        return mapping.map_post(item, retrieved_at)
+
+    async def check(self) -> Verdict:
+        details: list[str] = []
+        try:
+            for query in self.config.queries:
+                body = await self._search({"query": query, "max_results": 10})
+                _, _, meta = _page(body, self.url)
+                details.append(f"search {query!r}: allowed ({meta.get('result_count', 0)} recent)")
+        except ConnectorError as exc:
+            return Verdict(False, exc.reason, tuple(details))
+        budget = self.http.rate_limit
+        left = (
+            f"; {budget.remaining} of {budget.limit} requests left in this 15-minute window"
+            if budget.remaining is not None and budget.limit is not None
+            else ""
+        )
+        return Verdict(True, f"X accepts the bearer token{left}", tuple(details))
+
+
+def _page(
+    body: Any, url: str
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
+    # An empty result has no `data` at all: {"meta": {"result_count": 0}}.
+    if not isinstance(body, dict) or not isinstance(body.get("meta"), dict):
+        raise MalformedResponseError(f"{url} did not answer with a search result")
+    data = body.get("data") or []
+    if not isinstance(data, list):
+        raise MalformedResponseError(f"{url} sent data that is not a list of posts")
+    tweets = [t for t in data if isinstance(t, dict) and isinstance(t.get("id"), str)]
+    includes = body["includes"] if isinstance(body.get("includes"), dict) else {}
+    users = {
+        str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and u.get("id")
+    }
+    return tweets, users, body["meta"]
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = parse_json(response)
+    except MalformedResponseError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _where(response: httpx.Response) -> str:
+    parts = urlsplit(str(response.request.url))
+    return f"{parts.netloc}{parts.path}"
+
+
+def _note_budget(http: HttpClient, response: httpx.Response) -> None:
+    headers = response.headers
+    try:
+        limit = int(headers["x-rate-limit-limit"]) if "x-rate-limit-limit" in headers else None
+        remaining = int(headers["x-rate-limit-remaining"])
+    except (KeyError, ValueError):
+        return
+    reset = parse_reset(headers.get("x-rate-limit-reset"))
+    http.rate_limit = RateLimit(limit, remaining, reset)

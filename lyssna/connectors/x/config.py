@@ -1,0 +1,40 @@
+"""What an X source is: search queries and the app's bearer token."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+
+from lyssna.connectors.base import Secret, SourceConfig
+
+API = "https://api.x.com"
+
+
+class XConfig(SourceConfig):
+    queries: list[str] = Field(min_length=1)  # X search syntax, e.g. "elvåra -is:retweet lang:sv"
+    token: Secret  # the app's bearer token (app-only authentication)
+    service: str = API
+    page_size: int = Field(100, ge=10, le=100)  # X's bounds for max_results
+    # Every post read counts against the app's monthly cap; X's windows are 15 minutes.
+    interval_seconds: int = Field(900, ge=10, le=7 * 24 * 3600)
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+
+    @field_validator("service")
+    @classmethod
+    def _service(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("service must be an http(s):// address")
+        return value
+
+    @field_validator("queries")
+    @classmethod
+    def _queries(cls, values: list[str]) -> list[str]:
+        cleaned = list(dict.fromkeys(v.strip() for v in values if v.strip()))
+        if not cleaned:
+            raise ValueError("give at least one --query")
+        if any(len(v) > 512 for v in cleaned):
+            raise ValueError("an X search query is at most 512 characters")
+        return cleaned

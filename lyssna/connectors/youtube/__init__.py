@@ -1,0 +1,1 @@
+"""YouTube: video search and comment threads through the YouTube Data API v3."""

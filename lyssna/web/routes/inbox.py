@@ -1,0 +1,478 @@
+"""The engagement inbox: the mentions that need an answer, who has them, and how fast we are.
+
+Viewers read; responders and up assign, change status and write notes. Every change names the
+item version its form was rendered with, so a stale form shows a conflict instead of overwriting
+a colleague's change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from babel.dates import format_timedelta
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import Response
+
+from lyssna.core.clock import utcnow
+from lyssna.core.errors import ConflictError, NotFoundError, UserError
+from lyssna.inbox import metrics, service
+from lyssna.inbox.answerers import may_answer, workspace_strategy
+from lyssna.inbox.targets import ReplyGuidance, first_response_target, reply_guidance
+from lyssna.storage import accounts
+from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
+from lyssna.strategy.report import parse_period
+from lyssna.strategy.schema import Strategy
+from lyssna.web.deps import Access, access, check_csrf, state
+from lyssna.web.i18n import Translator
+from lyssna.web.routes.common import csv_response, optional_int, redirect, render
+
+router = APIRouter()
+
+View = Literal["all", "mine", "unassigned", "oldest"]
+VIEWS: tuple[View, ...] = ("all", "mine", "unassigned", "oldest")
+LIST_LIMIT = 200
+_MENTION = re.compile(r"(?<![\w.])@[\w.\-]*\w")
+_REACH = re.compile(r"^reach ([\d,]+)$")
+
+
+# --- shared with the API --------------------------------------------------------------------
+
+
+def strategy_of(request: Request, who: Access) -> Strategy | None:
+    """The workspace's strategy (None: none, or invalid); assignment follows its channel plans."""
+    return workspace_strategy(state(request).settings.home, who.slug)
+
+
+def target_hours(request: Request, who: Access) -> float | None:
+    return first_response_target(state(request).settings.home, who.slug)
+
+
+def open_items(
+    request: Request,
+    who: Access,
+    *,
+    view: str = "all",
+    status: str | None = None,
+    limit: int = LIST_LIMIT,
+) -> list[service.ItemView]:
+    """Sync the inbox, then the items of one saved view, most urgent first (or oldest first)."""
+    if status is not None and status not in STATUSES:
+        raise UserError(f"unknown status {status!r}: use {', '.join(STATUSES)}")
+    engine = state(request).engine
+    service.sync(engine, who.workspace_id)
+    views = service.list_items(
+        engine,
+        who.workspace_id,
+        statuses=(status,) if status else OPEN_STATUSES,
+        assignee_email=who.principal.user.email if view == "mine" else None,
+        unassigned=view == "unassigned",
+        limit=10_000 if view == "oldest" else limit,
+    )
+    if view == "oldest":
+        views = sorted(views, key=lambda v: v.item.created_at)[:limit]
+    return views
+
+
+def risks(request: Request, who: Access, target: float | None) -> dict[int, metrics.AtRisk]:
+    if target is None:
+        return {}
+    return {r.item_id: r for r in metrics.at_risk(state(request).engine, who.workspace_id, target)}
+
+
+def member_emails(request: Request, who: Access) -> list[str]:
+    with state(request).engine.connect() as conn:
+        return sorted(m.user.email for m in accounts.members_of(conn, who.workspace_id))
+
+
+def answerers(request: Request, who: Access, channel: str) -> list[str]:
+    """Members who may take an item on `channel` (the strategy may name some for it)."""
+    strategy = strategy_of(request, who)
+    with state(request).engine.connect() as conn:
+        members = accounts.members_of(conn, who.workspace_id)
+    return sorted(
+        m.user.email
+        for m in members
+        if may_answer(strategy, channel, name=m.user.name, email=m.user.email).allowed
+    )
+
+
+def user_names(request: Request, ids: set[int]) -> dict[int, str]:
+    with state(request).engine.connect() as conn:
+        found = {i: accounts.user_by_id(conn, i) for i in ids}
+    return {i: (u.name or u.email) if u else "?" for i, u in found.items()}
+
+
+def conversation(request: Request, who: Access, item_id: int) -> service.Conversation:
+    try:
+        return service.open_item(state(request).engine, who.workspace_id, item_id)
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+
+
+def last_changed_by(request: Request, who: Access, item_id: int) -> str | None:
+    """Who made the item's latest recorded change (for the conflict message)."""
+    c = conversation(request, who, item_id)
+    for a in reversed(c.activity):
+        if a.action in ("assigned", "status") and a.user_id is not None:
+            return user_names(request, {a.user_id})[a.user_id]
+    return None
+
+
+def report(request: Request, who: Access, period: str) -> metrics.MetricsReport:
+    span = parse_period(period)
+    service.sync(state(request).engine, who.workspace_id)
+    return metrics.response_metrics(
+        state(request).engine,
+        who.workspace_id,
+        since=utcnow() - span,
+        target_hours=target_hours(request, who),
+        timezone=who.membership.timezone,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    group: str  # overall, channel, person
+    key: str  # stable name for the CSV: all, office_hours, a channel, an email, (nobody)
+    label: str  # shown on the page
+    stats: metrics.ResponseStats
+
+
+def metric_rows(t: Translator, r: metrics.MetricsReport) -> list[MetricRow]:
+    """Every table row: overall, in and outside office hours, per channel, per person."""
+    rows = [
+        MetricRow("overall", "all", t("inbox.metrics.all"), r.overall),
+        MetricRow("overall", "office_hours", t("inbox.metrics.office"), r.business_hours),
+        MetricRow("overall", "outside_office_hours", t("inbox.metrics.off"), r.off_hours),
+    ]
+    rows += [MetricRow("channel", name, name, s) for name, s in r.by_channel.items()]
+    rows += [
+        MetricRow("person", name, t("inbox.nobody") if name == "(nobody)" else name, s)
+        for name, s in r.by_person.items()
+    ]
+    return rows
+
+
+# --- page helpers ---------------------------------------------------------------------------
+
+
+def reason_label(t: Translator, reason: str) -> str:
+    reach = _REACH.match(reason)
+    if reach:
+        return t("inbox.reason.reach", followers=t.number(int(reach.group(1).replace(",", ""))))
+    return t.label("inbox.reason", reason)
+
+
+def age(t: Translator, since: datetime) -> str:
+    return format_timedelta(utcnow() - since, threshold=1.1, locale=t.locale)
+
+
+def hours(t: Translator, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 1:
+        return t("inbox.minutes", n=t.number(value * 60))
+    return t("inbox.hours", n=t.number(value, 1))
+
+
+def mention_segments(text: str) -> list[tuple[str, bool]]:
+    """A note as (piece, is @mention) pieces, for highlighting colleagues it names."""
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for found in _MENTION.finditer(text):
+        if found.start() > last:
+            pieces.append((text[last : found.start()], False))
+        pieces.append((found.group(0), True))
+        last = found.end()
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    who: str
+    action: str
+    detail: str | None
+    created_at: datetime
+    segments: list[tuple[str, bool]]
+
+
+def _helpers(t: Translator) -> dict[str, Any]:
+    return {
+        "reason_label": lambda r: reason_label(t, r),
+        "age": lambda d: age(t, d),
+        "hours": lambda h: hours(t, h),
+    }
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@router.get("/w/{slug}/inbox")
+def inbox(request: Request, slug: str) -> Response:
+    who = access(request, slug)
+    p = request.query_params
+    view = p.get("view", "all")
+    if view not in VIEWS:
+        view = "all"
+    status = p.get("status") or None
+    if status not in STATUSES:
+        status = None
+    target = target_hours(request, who)
+    items = open_items(request, who, view=view, status=status)
+    conflicts = [c for c in p.get("conflicts", "").split(",") if c.isdigit()]
+    refused = [c for c in p.get("refused", "").split(",") if c.isdigit()]
+    return render(
+        request,
+        who,
+        "inbox.html",
+        nav="inbox",
+        items=items,
+        risky=risks(request, who, target),
+        target=target,
+        view=view,
+        views=VIEWS,
+        status=status,
+        statuses=STATUSES,
+        members=member_emails(request, who),
+        done=optional_int(p.get("done")),
+        conflicts=conflicts,
+        refused=refused,
+        **_helpers(who.t),
+    )
+
+
+@router.post("/w/{slug}/inbox/bulk")
+def bulk(
+    request: Request,
+    slug: str,
+    items: list[str] = Form([]),
+    action: str = Form(""),
+    assignee: str = Form(""),
+    status: str = Form(""),
+    back: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    """Assign or set the status of several items; each checks its own version."""
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    if action not in ("assign", "status") or (action == "status" and status not in STATUSES):
+        raise HTTPException(400, who.t("inbox.bulk.choose"))
+    engine = state(request).engine
+    strategy = strategy_of(request, who) if action == "assign" else None
+    done, conflicts, refused = 0, [], []
+    for entry in items:
+        item_text, _, version_text = entry.partition(":")
+        item_id, version = optional_int(item_text), optional_int(version_text)
+        if item_id is None or version is None:
+            continue
+        try:
+            if action == "assign":
+                service.assign(
+                    engine, who.workspace_id, item_id, assignee or None,
+                    seen_version=version, by=who.principal.user.email, strategy=strategy,
+                )  # fmt: skip
+            else:
+                service.set_status(
+                    engine, who.workspace_id, item_id, status,
+                    seen_version=version, by=who.principal.user.email,
+                )  # fmt: skip
+            done += 1
+        except ConflictError:
+            conflicts.append(str(item_id))
+        except NotFoundError:
+            continue
+        except UserError:  # not a member, or the strategy names others for the channel
+            refused.append(str(item_id))
+    query = urlencode(
+        {"done": done, "conflicts": ",".join(conflicts), "refused": ",".join(refused)}
+    )
+    target = back if back.startswith(f"/w/{slug}/inbox") and "?" not in back else f"/w/{slug}/inbox"
+    return redirect(f"{target}?{query}")
+
+
+METRIC_COLUMNS = [
+    "group", "name", "items", "answered", "median_first_response_hours",
+    "mean_first_response_hours", "share_within_target", "resolved", "median_resolution_hours",
+]  # fmt: skip
+
+
+def _period(request: Request) -> str:
+    period = request.query_params.get("period", "30d")
+    try:
+        parse_period(period)
+    except UserError:
+        return "30d"
+    return period
+
+
+@router.get("/w/{slug}/inbox/metrics")
+def metrics_page(request: Request, slug: str) -> Response:
+    who = access(request, slug)
+    period = _period(request)
+    r = report(request, who, period)
+    return render(
+        request,
+        who,
+        "inbox_metrics.html",
+        nav="inbox",
+        views=VIEWS,
+        status=None,
+        statuses=STATUSES,
+        period=period,
+        periods=("24h", "7d", "30d", "90d"),
+        report=r,
+        rows=metric_rows(who.t, r),
+        **_helpers(who.t),
+    )
+
+
+@router.get("/w/{slug}/inbox/metrics.csv")
+def metrics_csv(request: Request, slug: str) -> Response:
+    who = access(request, slug)
+    period = _period(request)
+    r = report(request, who, period)
+    rows = [
+        [row.group, row.key, s.items, s.answered, s.median_hours, s.mean_hours, s.within_target,
+         s.resolved, s.median_resolution_hours]
+        for row in metric_rows(who.t, r)
+        for s in (row.stats,)
+    ]  # fmt: skip
+    return csv_response(f"{slug}-inbox-metrics-{period}.csv", METRIC_COLUMNS, rows)
+
+
+def _item_page(
+    request: Request,
+    who: Access,
+    item_id: int,
+    *,
+    status_code: int = 200,
+    conflict: str | None = None,
+    error: str | None = None,
+) -> Response:
+    c = conversation(request, who, item_id)
+    names = user_names(request, {a.user_id for a in c.activity if a.user_id is not None})
+    history = [
+        HistoryEntry(
+            names[a.user_id] if a.user_id is not None else "",
+            a.action,
+            a.detail,
+            a.created_at,
+            mention_segments(a.detail or "") if a.action == "note" else [],
+        )
+        for a in c.activity
+    ]
+    guidance: ReplyGuidance = reply_guidance(
+        state(request).settings.home, who.slug, c.item.item.reasons
+    )
+    target = target_hours(request, who)
+    return render(
+        request,
+        who,
+        "inbox_item.html",
+        status_code=status_code,
+        nav="inbox",
+        c=c,
+        v=c.item,
+        history=history,
+        members=answerers(request, who, c.item.mention.channel),
+        statuses=STATUSES,
+        risk=risks(request, who, target).get(item_id),
+        target=target,
+        guidance=guidance,
+        conflict=conflict,
+        error=error,
+        done=request.query_params.get("done"),
+        **_helpers(who.t),
+    )
+
+
+@router.get("/w/{slug}/inbox/{item_id}")
+def item(request: Request, slug: str, item_id: int) -> Response:
+    who = access(request, slug)
+    return _item_page(request, who, item_id)
+
+
+def _conflict(request: Request, who: Access, item_id: int) -> Response:
+    name = last_changed_by(request, who, item_id) or who.t("inbox.someone")
+    message = who.t("inbox.conflict", who=name)
+    return _item_page(request, who, item_id, status_code=409, conflict=message)
+
+
+@router.post("/w/{slug}/inbox/{item_id}/assign")
+def assign(
+    request: Request,
+    slug: str,
+    item_id: int,
+    assignee: str = Form(""),
+    version: int = Form(...),
+    csrf: str = Form(""),
+) -> Response:
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    try:
+        service.assign(
+            state(request).engine, who.workspace_id, item_id, assignee or None,
+            seen_version=version, by=who.principal.user.email, strategy=strategy_of(request, who),
+        )  # fmt: skip
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    except UserError as exc:
+        return _item_page(request, who, item_id, status_code=400, error=str(exc))
+    return redirect(f"/w/{slug}/inbox/{item_id}?done=assigned")
+
+
+@router.post("/w/{slug}/inbox/{item_id}/status")
+def set_status(
+    request: Request,
+    slug: str,
+    item_id: int,
+    status: str = Form(...),
+    version: int = Form(...),
+    csrf: str = Form(""),
+) -> Response:
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    try:
+        service.set_status(
+            state(request).engine, who.workspace_id, item_id, status,
+            seen_version=version, by=who.principal.user.email,
+        )  # fmt: skip
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    except UserError as exc:
+        return _item_page(request, who, item_id, status_code=400, error=str(exc))
+    return redirect(f"/w/{slug}/inbox/{item_id}?done=status")
+
+
+@router.post("/w/{slug}/inbox/{item_id}/note")
+def add_note(
+    request: Request,
+    slug: str,
+    item_id: int,
+    text: str = Form(""),
+    version: int = Form(0),
+    csrf: str = Form(""),
+) -> Response:
+    """A note never conflicts (it changes nothing); `version` is carried for symmetry only."""
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    try:
+        service.add_note(
+            state(request).engine, who.workspace_id, item_id, text[:5000],
+            by=who.principal.user.email,
+        )  # fmt: skip
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    except UserError as exc:
+        return _item_page(request, who, item_id, status_code=400, error=str(exc))
+    return redirect(f"/w/{slug}/inbox/{item_id}?done=note")

@@ -1,0 +1,214 @@
+"""Reddit as its API documents it: application-only OAuth, listings paged by fullname, budgets."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.connectors.fakes.server import FakeServer, Request, Response, json_response
+
+CLIENT_ID = "p-jcoLKBynTLew"
+CLIENT_SECRET = "gko_LXELoV07ZBNUXrvWZfzE3aI"
+START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def _unauthorized() -> Response:
+    return json_response({"message": "Unauthorized", "error": 401}, 401)
+
+
+class FakeReddit:
+    """www.reddit.com (the token) and oauth.reddit.com (the listings) on one fake server."""
+
+    def __init__(self, server: FakeServer, *, budget: float = 1000.0) -> None:
+        self.server = server
+        self.things: list[dict[str, Any]] = []  # listing children, oldest first
+        self.subreddits = {"elvara": "public", "hemligt": "private"}
+        self.valid_tokens: set[str] = set()
+        self.tokens_issued = 0
+        self.budget = budget
+        self.used = 0.0
+        self.retired = False
+        self._next = 36**5
+        server.route("POST", "/api/v1/access_token")(self._access_token)
+        server.route("GET", "/search")(self._search)
+        server.route("GET", "/r/(?P<sub>[^/]+)/comments")(self._comments)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def _data(self, prefix: str, **fields: Any) -> tuple[str, dict[str, Any]]:
+        self._next += 1
+        ident = _base36(self._next)
+        created = START + timedelta(minutes=len(self.things))
+        return ident, {
+            "id": ident,
+            "name": f"{prefix}_{ident}",
+            "author": "anna_a",
+            "author_fullname": "t2_abc123",
+            "created": created.timestamp(),
+            "created_utc": created.timestamp(),
+            "score": 7,
+            "ups": 7,
+            "downs": 0,
+            "subreddit": "elvara",
+            "subreddit_id": "t5_2qh1i",
+            "subreddit_name_prefixed": "r/elvara",
+            "stickied": False,
+            "distinguished": None,
+            "edited": False,
+            "gilded": 0,
+            "archived": False,
+            "locked": False,
+            **fields,
+        }
+
+    def post(self, title: str, selftext: str = "", **overrides: Any) -> dict[str, Any]:
+        ident, data = self._data("t3", title=title, selftext=selftext)
+        data.update(
+            {
+                "permalink": f"/r/elvara/comments/{ident}/{title[:20].lower().replace(' ', '_')}/",
+                "url": f"https://www.reddit.com/r/elvara/comments/{ident}/",
+                "is_self": True,
+                "domain": "self.elvara",
+                "num_comments": 2,
+                "upvote_ratio": 0.9,
+                "over_18": False,
+                "thumbnail": "self",
+                "link_flair_text": None,
+            }
+        )
+        data.update(overrides)
+        child = {"kind": "t3", "data": data}
+        self.things.append(child)
+        return child
+
+    def comment(self, body: str, parent: str, **overrides: Any) -> dict[str, Any]:
+        ident, data = self._data("t1", body=body)
+        link = parent if parent.startswith("t3_") else "t3_zzzzz"
+        data.update(
+            {
+                "link_id": link,
+                "parent_id": parent,
+                "permalink": f"/r/elvara/comments/{link[3:]}/x/{ident}/",
+                "body_html": f'&lt;div class="md"&gt;&lt;p&gt;{body}&lt;/p&gt;&lt;/div&gt;',
+                "is_submitter": False,
+                "score_hidden": False,
+                "controversiality": 0,
+                "depth": 0,
+                "replies": "",
+                "link_title": "Elvåra",
+            }
+        )
+        data.update(overrides)
+        child = {"kind": "t1", "data": data}
+        self.things.append(child)
+        return child
+
+    # --- www.reddit.com ----------------------------------------------------------------------
+
+    def _access_token(self, request: Request) -> Response:
+        form = parse_qs(request.body.decode("utf-8")) if request.body else {}
+        grant = request.arg("grant_type") or (form.get("grant_type") or [None])[0]
+        auth = request.headers.get("authorization", "")
+        try:
+            given = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth else ""
+        except ValueError:
+            given = ""
+        if given != f"{CLIENT_ID}:{CLIENT_SECRET}":
+            return _unauthorized()
+        if grant != "client_credentials":
+            return json_response({"error": "unsupported_grant_type"})  # Reddit says so with 200
+        self.tokens_issued += 1
+        token = f"eyJhbGciOi-{self.tokens_issued}"
+        self.valid_tokens.add(token)
+        return json_response(
+            {"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
+        )
+
+    def revoke_tokens(self) -> None:
+        self.valid_tokens.clear()
+
+    # --- oauth.reddit.com --------------------------------------------------------------------
+
+    def _budgeted(self, response: Response) -> Response:
+        self.used += 1
+        response.headers.update(
+            {
+                "X-Ratelimit-Used": str(int(self.used)),
+                "X-Ratelimit-Remaining": f"{max(0.0, self.budget - self.used):.1f}",
+                "X-Ratelimit-Reset": "412",
+            }
+        )
+        return response
+
+    def _refused(self, request: Request) -> Response | None:
+        if request.bearer not in self.valid_tokens:
+            return self._budgeted(_unauthorized())
+        if self.retired:
+            return json_response({"message": "Gone", "error": 410}, 410)
+        return None
+
+    def _listing(self, found: list[dict[str, Any]], request: Request) -> Response:
+        newest_first = list(reversed(found))
+        limit = min(int(request.arg("limit", "25") or 25), 100)
+        after = request.arg("after")
+        start = 0
+        if after:
+            names = [c["data"]["name"] for c in newest_first]
+            start = names.index(after) + 1 if after in names else len(names)
+        page = newest_first[start : start + limit]
+        more = start + limit < len(newest_first)
+        body = {
+            "kind": "Listing",
+            "data": {
+                "after": page[-1]["data"]["name"] if page and more else None,
+                "dist": len(page),
+                "modhash": "",
+                "geo_filter": "",
+                "children": page,
+                "before": None,
+            },
+        }
+        return self._budgeted(json_response(body))
+
+    def _search(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        words = (request.arg("q") or "").lower()
+        found = [
+            c
+            for c in self.things
+            if c["kind"] == "t3"
+            and words in f"{c['data']['title']} {c['data']['selftext']}".lower()
+        ]
+        return self._listing(found, request)
+
+    def _comments(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        sub = (request.match["sub"] if request.match else "").lower()
+        kind = self.subreddits.get(sub)
+        if kind is None:
+            return self._budgeted(json_response({"message": "Not Found", "error": 404}, 404))
+        if kind == "private":
+            return self._budgeted(
+                json_response({"reason": "private", "message": "Forbidden", "error": 403}, 403)
+            )
+        found = [
+            c for c in self.things if c["kind"] == "t1" and c["data"]["subreddit"].lower() == sub
+        ]
+        return self._listing(found, request)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while number:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+    return out or "0"
