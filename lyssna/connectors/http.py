@@ -131,6 +131,7 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Mapping[str, Any] | None = None,
+        form: Mapping[str, str] | None = None,
         ok_statuses: frozenset[int] = frozenset({200}),
         hints: Hints | None = None,
         retired: Callable[[httpx.Response], str | None] | None = None,
@@ -146,7 +147,7 @@ class HttpClient:
             await self._respect_budget(where)
             try:
                 self.requests_made += 1
-                response = await self._send(method, url, params, headers, json)
+                response = await self._send(method, url, params, headers, json, form)
             except httpx.TimeoutException:
                 last = RetriableError(f"{where} did not answer in time")
                 delay = None
@@ -187,8 +188,12 @@ class HttpClient:
         params: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
         json: Mapping[str, Any] | None,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        request = self._client.build_request(method, url, params=params, headers=headers, json=json)
+        # `form` is an application/x-www-form-urlencoded body (OAuth token endpoints want one).
+        request = self._client.build_request(
+            method, url, params=params, headers=headers, json=json, data=form
+        )
         response = await self._client.send(request, stream=True)
         try:
             chunks: list[bytes] = []
@@ -340,8 +345,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _int(value: str | None) -> int | None:
+    """A header count; some platforms send it as a float ("598.0")."""
     try:
-        return int(value) if value is not None else None
+        return int(float(value)) if value is not None else None
     except ValueError:
         return None
 

@@ -80,7 +80,7 @@ class RedditConnector:
         response = await self.http.request(
             "POST",
             f"{self.config.auth_service}{TOKEN_PATH}",
-            params={"grant_type": "client_credentials"},
+            form={"grant_type": "client_credentials"},
             headers={"Authorization": f"Basic {basic}", "User-Agent": self.user_agent},
             hints=self._hints,
         )

@@ -111,7 +111,7 @@ class FakeReddit:
 
     def _access_token(self, request: Request) -> Response:
         form = parse_qs(request.body.decode("utf-8")) if request.body else {}
-        grant = request.arg("grant_type") or (form.get("grant_type") or [None])[0]
+        grant = (form.get("grant_type") or [None])[0]  # a form body, as Reddit documents
         auth = request.headers.get("authorization", "")
         try:
             given = base64.b64decode(auth.removeprefix("Basic ")).decode() if auth else ""
