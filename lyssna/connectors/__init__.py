@@ -5,5 +5,6 @@
 - registry.py  the kinds of connector
 - runner.py    polling sources on their schedules: health, backoff, isolation, cursors
 - manage.py    what the CLI (and later the API) does with sources: add, list, test, remove
-- rss/ mastodon/ hackernews/ bluesky/   one package per platform: config, client, mapping
+- rss/ mastodon/ hackernews/ bluesky/ reddit/ youtube/ x/
+               one package per platform: config, client, mapping
 """
