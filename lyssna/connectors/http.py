@@ -232,9 +232,18 @@ class HttpClient:
 
     def _note_rate_limit(self, response: httpx.Response) -> None:
         headers = response.headers
-        limit = _int(headers.get("X-RateLimit-Limit") or headers.get("RateLimit-Limit"))
-        remaining = _int(headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining"))
-        reset = parse_reset(headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset"))
+
+        def header(name: str) -> str | None:
+            # X-RateLimit-* (Mastodon, Reddit), RateLimit-* (IETF draft), x-rate-limit-* (X).
+            return (
+                headers.get(f"X-RateLimit-{name}")
+                or headers.get(f"RateLimit-{name}")
+                or headers.get(f"x-rate-limit-{name}")
+            )
+
+        limit = _int(header("Limit"))
+        remaining = _int(header("Remaining"))
+        reset = parse_reset(header("Reset"))
         if limit is not None or remaining is not None or reset is not None:
             self.rate_limit = RateLimit(limit, remaining, reset)
 
