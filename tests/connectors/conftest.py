@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,14 @@ FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_wait=2
 
 def fast_http() -> HttpClient:
     return HttpClient(timeout=1.0, retry=FAST_RETRY)
+
+
+def connector_for(kind: str, settings: dict[str, Any]) -> Any:
+    """A registered connector of `kind` built from raw settings, with the fast test client."""
+    from lyssna.connectors import registry
+
+    cls = registry.get(kind)
+    return cls(cls.config_model.model_validate(settings), fast_http())
 
 
 @pytest.fixture

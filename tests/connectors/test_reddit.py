@@ -23,7 +23,7 @@ from lyssna.connectors.base import (
 from lyssna.core.settings import load_settings
 from lyssna.pipeline.normalise import normalise
 from lyssna.workspace import init_workspace
-from tests.connectors.conftest import fast_http
+from tests.connectors.conftest import connector_for
 from tests.connectors.fakes import reddit
 from tests.connectors.fakes.server import FakeServer
 
@@ -49,13 +49,11 @@ def config(fake: reddit.FakeReddit, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def connect(settings: dict[str, Any]):
-    cls = registry.get("reddit")
-    return cls(cls.config_model.model_validate(settings), fast_http())
+def connect(settings: dict[str, Any]) -> Any:
+    return connector_for("reddit", settings)
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+run = asyncio.run
 
 
 def test_signs_in_as_the_app_and_sends_a_descriptive_user_agent(fake, server):

@@ -18,7 +18,7 @@ from lyssna.connectors.base import AuthError, GoneError, RateLimitedError, Retri
 from lyssna.core.settings import load_settings
 from lyssna.pipeline.normalise import normalise
 from lyssna.workspace import init_workspace
-from tests.connectors.conftest import fast_http
+from tests.connectors.conftest import connector_for
 from tests.connectors.fakes import x
 from tests.connectors.fakes.server import FakeServer
 
@@ -40,13 +40,11 @@ def config(fake: x.FakeX, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def connect(settings: dict[str, Any]):
-    cls = registry.get("x")
-    return cls(cls.config_model.model_validate(settings), fast_http())
+def connect(settings: dict[str, Any]) -> Any:
+    return connector_for("x", settings)
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+run = asyncio.run
 
 
 def test_posts_map_with_their_author_and_what_they_reply_to(fake, server):

@@ -24,7 +24,7 @@ from lyssna.connectors.youtube.client import quota_reset
 from lyssna.core.settings import load_settings
 from lyssna.pipeline.normalise import normalise
 from lyssna.workspace import init_workspace
-from tests.connectors.conftest import fast_http
+from tests.connectors.conftest import connector_for
 from tests.connectors.fakes import youtube
 from tests.connectors.fakes.server import FakeServer
 
@@ -46,13 +46,11 @@ def config(fake: youtube.FakeYouTube, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def connect(settings: dict[str, Any]):
-    cls = registry.get("youtube")
-    return cls(cls.config_model.model_validate(settings), fast_http())
+def connect(settings: dict[str, Any]) -> Any:
+    return connector_for("youtube", settings)
 
 
-def run(coro: Any) -> Any:
-    return asyncio.run(coro)
+run = asyncio.run
 
 
 def test_searches_newest_videos_with_the_key(fake, server):
