@@ -9,8 +9,8 @@ from lyssna.cli import common
 from lyssna.cli.common import console, guarded
 from lyssna.inbox import service
 from lyssna.inbox.answerers import workspace_strategy
+from lyssna.inbox.targets import first_response_target
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
-from lyssna.workspace import WorkspaceContext
 
 inbox_app = typer.Typer(
     help="The engagement inbox: mentions that need an answer.", no_args_is_help=True
@@ -175,17 +175,6 @@ def note_command(
     console.print(f"Note added to #{item}.")
 
 
-def _target_from_strategy(ctx: WorkspaceContext) -> float | None:
-    """The first-response target the workspace's strategy sets, in hours (None: none set)."""
-    from lyssna.strategy.validate import goal_target
-
-    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
-    for goal in strategy.goals if strategy else []:
-        if goal.metric == "first_response_time":
-            return goal_target(goal)
-    return None
-
-
 def _h(value: float | None) -> str:
     if value is None:
         return ""
@@ -215,7 +204,9 @@ def metrics_command(
     service.sync(ctx.engine, ctx.workspace.id)
     try:
         target_hours = (
-            parse_duration(target).total_seconds() / 3600 if target else _target_from_strategy(ctx)
+            parse_duration(target).total_seconds() / 3600
+            if target
+            else first_response_target(ctx.settings.home, ctx.workspace.slug)
         )
     except ValueError as exc:
         raise common.fail(f"--target {target!r}: {exc}") from None
