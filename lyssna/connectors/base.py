@@ -171,6 +171,36 @@ class Verdict:
     details: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A reply or a new post to send through a connector.
+
+    `key` is unique per message and the same on every attempt to send it: platforms that take an
+    idempotency key get it, and `find_sent` uses it (or the text and target) to learn whether an
+    attempt that died mid-request reached the platform.
+    """
+
+    key: str
+    text: str
+    # The mention answered: its external id on the platform and its stored raw payload (some
+    # platforms need more than the id to thread a reply, e.g. Bluesky's root and parent refs).
+    # Both None for a new post.
+    reply_to_id: str | None = None
+    reply_to_raw: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What the platform answered when it accepted a message: its id there, and a link."""
+
+    external_id: str
+    url: str | None = None
+
+
+class SendingNotSupportedError(ConnectorError):
+    """This connector (or this source's configuration) cannot reply or publish."""
+
+
 @runtime_checkable
 class Connector(Protocol):
     """The interface every connector implements. Construct with (config, http client)."""
@@ -194,6 +224,27 @@ class Connector(Protocol):
 
     async def check(self) -> Verdict:
         """Whether the source is reachable and its credentials are accepted."""
+        ...
+
+
+@runtime_checkable
+class Sender(Protocol):
+    """What a connector that can reply or publish adds (`can_reply` / `can_publish` say which).
+
+    Sending is at most once: the caller records an attempt before calling `send`; if it never
+    learned the outcome (a crash, a timeout), it calls `find_sent` before trying again and only
+    sends again when the platform certainly does not have the message.
+    """
+
+    async def send(self, message: Outgoing) -> Sent:
+        """Post `message` (a reply in the thread when `reply_to_id` is set); may raise
+        ConnectorError."""
+        ...
+
+    async def find_sent(self, message: Outgoing) -> Sent | None:
+        """The message as the platform holds it, or None when it certainly does not have it.
+
+        Raises ConnectorError when the platform cannot tell (the caller then asks a person)."""
         ...
 
 

@@ -87,35 +87,34 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def head_revision() -> str:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+def head_revisions() -> frozenset[str]:
+    """The newest migration of each branch. Parallel work may add branches for a while; a merge
+    migration joins them again, and `upgrade` applies every branch either way."""
+    return frozenset(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> frozenset[str]:
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return frozenset(MigrationContext.configure(conn).get_current_heads())
     except OperationalError as exc:
         raise StorageError(f"cannot open the database: {exc.orig}") from exc
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migrations (idempotent)."""
+    command.upgrade(alembic_config(engine), "heads")
 
 
 def check_schema(engine: Engine, url_for_messages: str) -> None:
     """Refuse to work on a database that was never initialised or is behind the code."""
-    revision = current_revision(engine)
-    if revision is None:
+    revisions = current_revisions(engine)
+    if not revisions:
         raise ConfigurationError(
             f"no Lyssna workspace in {url_for_messages}: run `lyssna init` first"
         )
-    if revision != head_revision():
+    if revisions != head_revisions():
         raise ConfigurationError(
-            f"the database schema ({revision}) is older than this Lyssna "
-            f"({head_revision()}): run `lyssna init` to upgrade it"
+            f"the database schema ({', '.join(sorted(revisions))}) is older than this Lyssna "
+            f"({', '.join(sorted(head_revisions()))}): run `lyssna init` to upgrade it"
         )

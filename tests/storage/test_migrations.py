@@ -28,7 +28,7 @@ def _ignore_search_structures(obj, name, type_, reflected, compare_to):
 
 def test_migrated_schema_matches_metadata(workspace):
     assert _differences(workspace.engine) == []
-    assert database.current_revision(workspace.engine) == database.head_revision()
+    assert database.current_revisions(workspace.engine) == database.head_revisions()
 
 
 def test_init_is_idempotent(tmp_path):
