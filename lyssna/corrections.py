@@ -19,7 +19,7 @@ from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 from lyssna.core.records import SENTIMENTS
 from lyssna.query import parse
-from lyssna.storage import accounts
+from lyssna.storage import accounts, rollups
 from lyssna.storage import sentiment_rules as store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.schema import mentions
@@ -103,7 +103,8 @@ def correct(
     """Correct a mention's sentiment now; relearn when enough new corrections piled up."""
     _check_sentiment(sentiment)
     with write_transaction(engine) as conn:
-        accounts.correct_sentiment(conn, workspace_id, mention_id, user_id, sentiment)
+        with rollups.recount(conn, workspace_id, [mention_id]):  # dashboard counts follow
+            accounts.correct_sentiment(conn, workspace_id, mention_id, user_id, sentiment)
         total = len(store.corrected_texts(conn, workspace_id))
         model = store.load_model(conn, workspace_id)
     learned_from = model.corrections_used if model else 0
@@ -146,26 +147,29 @@ def rescore(engine: Engine, workspace_id: int, term: str) -> int:
         if not found:
             return 0
         verdicts = analyzer.analyse_many([m.text for m in found], [m.lang for m in found])
-        conn.execute(
-            update(mentions)
-            .where(mentions.c.id == bindparam("target"))
-            .values(
-                sentiment=bindparam("s"),
-                sentiment_score=bindparam("score"),
-                explanation=bindparam("why"),
-                updated_at=bindparam("now"),
-            ),
-            [
-                {
-                    "target": m.id,
-                    "s": v.sentiment,
-                    "score": v.sentiment_score,
-                    "why": [
-                        {"kind": r.kind, "text": r.text, "weight": r.weight} for r in v.explanation
-                    ],
-                    "now": utcnow(),
-                }
-                for m, v in zip(found, verdicts, strict=True)
-            ],
-        )
+        # Dashboard counts follow the new sentiments (lyssna.storage.rollups).
+        with rollups.recount(conn, workspace_id, [m.id for m in found]):
+            conn.execute(
+                update(mentions)
+                .where(mentions.c.id == bindparam("target"))
+                .values(
+                    sentiment=bindparam("s"),
+                    sentiment_score=bindparam("score"),
+                    explanation=bindparam("why"),
+                    updated_at=bindparam("now"),
+                ),
+                [
+                    {
+                        "target": m.id,
+                        "s": v.sentiment,
+                        "score": v.sentiment_score,
+                        "why": [
+                            {"kind": r.kind, "text": r.text, "weight": r.weight}
+                            for r in v.explanation
+                        ],
+                        "now": utcnow(),
+                    }
+                    for m, v in zip(found, verdicts, strict=True)
+                ],
+            )
     return len(found)

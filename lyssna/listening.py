@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from lyssna.core.errors import UserError
 from lyssna.core.records import TOPIC_KINDS, Topic
 from lyssna.query import parse
+from lyssna.storage import rollups
 from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.dialect import insert_ignoring_conflicts
@@ -67,6 +68,7 @@ def add_topic(
     with write_transaction(ctx.engine) as conn:
         topic = topic_store.add(conn, ctx.workspace.id, name, query.strip(), kind)
         matched = match_stored(conn, ctx.workspace.id, topic)
+        rollups.rebuild_topic(conn, ctx.workspace.id, topic.id)  # dashboard counts
     return topic, matched
 
 
@@ -82,12 +84,15 @@ def edit_topic(
         topic = topic_store.set_query(conn, ctx.workspace.id, name, query.strip(), new_kind)
         conn.execute(mention_topics.delete().where(mention_topics.c.topic_id == topic.id))
         matched = match_stored(conn, ctx.workspace.id, topic)
+        rollups.rebuild_topic(conn, ctx.workspace.id, topic.id)  # dashboard counts
     return topic, matched
 
 
 def remove_topic(ctx: WorkspaceContext, name: str) -> Topic:
     with write_transaction(ctx.engine) as conn:
-        return topic_store.remove(conn, ctx.workspace.id, name)
+        topic = topic_store.remove(conn, ctx.workspace.id, name)
+        rollups.forget_topic(conn, ctx.workspace.id, topic.id)  # dashboard counts
+        return topic
 
 
 def list_topics(ctx: WorkspaceContext) -> list[Topic]:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from lyssna.core.clock import utcnow
 from lyssna.core.records import IncomingMention, TextAnalysis
-from lyssna.storage import events
+from lyssna.storage import events, rollups
 from lyssna.storage.dialect import db_json, db_time, insert_sql, reserve_ids, update_by_id_sql
 from lyssna.storage.schema import mention_topics, mentions
 
@@ -40,6 +40,8 @@ VALUE_COLUMNS = (
 )  # fmt: skip
 BATCH_COLUMNS = ("id", "workspace_id", "source_id", "collected_at", "updated_at")
 JSON_COLUMNS = ("explanation", "raw")
+_SENTIMENT = VALUE_COLUMNS.index("sentiment")
+_LANG = VALUE_COLUMNS.index("lang")
 
 
 @dataclass(slots=True)
@@ -124,6 +126,11 @@ def store_batch(
         else:
             edited.append((found[0], p))
 
+    # Dashboard counts (lyssna.storage.rollups): edited mentions out as stored, then every new
+    # and edited version in; written once for the batch.
+    tally = rollups.Tally(dialect)
+    tally.add_stored(conn, [i for i, _ in edited], -1)
+
     now = db_time(utcnow(), dialect)
     new_ids: list[int] = []
     if fresh:
@@ -152,12 +159,14 @@ def store_batch(
         for topic_id in p.topic_ids:
             matches.append((topic_id, mention_id, p.created_at))
             outcome.matched[topic_id] += 1
+        tally.add(p.created_at, p.values[_SENTIMENT], p.channel, p.values[_LANG], p.topic_ids)
     if matches:
         conn.exec_driver_sql(
             insert_sql(dialect, "mention_topics", ("topic_id", "mention_id", "created_at"), ()),
             matches,
         )
 
+    tally.write(conn, workspace_id)
     _flag_near_duplicates(conn, workspace_id, {p.fingerprint for p in latest.values()})
     events.emit_many(conn, workspace_id, events.MENTION_NEW, [(i, None) for i in new_ids])
     events.emit_many(conn, workspace_id, events.MENTION_UPDATED, [(i, None) for i, _ in edited])

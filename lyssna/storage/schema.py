@@ -183,5 +183,6 @@ from lyssna.storage import (  # noqa: E402, F401
     accounts,
     connector_state,
     inbox,
+    rollups,
     sentiment_rules,
 )

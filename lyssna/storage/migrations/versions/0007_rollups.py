@@ -1,0 +1,51 @@
+"""Dashboard counts: mentions per workspace, topic, UTC hour and facet, counted from existing data.
+
+Revision ID: 0007
+Revises: 0005
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from lyssna.storage.schema import UTCDateTime
+
+revision = "0007"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mention_rollups",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("topic_id", sa.Integer(), nullable=False),
+        sa.Column("facet", sa.String(16), nullable=False),
+        sa.Column("hour", UTCDateTime(), nullable=False),
+        sa.Column("value", sa.String(64), nullable=False),
+        sa.Column("mentions", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "workspace_id", "topic_id", "facet", "hour", "value", name="pk_mention_rollups"
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
+            name="fk_mention_rollups_workspace_id_workspaces",
+        ),
+        sqlite_with_rowid=False,
+    )
+    # Count what is already stored. This uses today's recount (lyssna.storage.rollups), which
+    # is what `lyssna recount` runs too.
+    from lyssna.storage import rollups
+
+    conn = op.get_bind()
+    for (workspace_id,) in conn.execute(sa.text("SELECT id FROM workspaces ORDER BY id")):
+        rollups.rebuild(conn, workspace_id)
+
+
+def downgrade() -> None:
+    op.drop_table("mention_rollups")

@@ -1,0 +1,376 @@
+"""Hourly counts of mentions, kept exact at every change, so the dashboard never counts mentions.
+
+One row per workspace, topic, UTC hour, facet and value says how many mentions there are:
+`topic_id` 0 stands for all mentions of the workspace, the facets are `sentiment`, `channel`
+and `language` (each mention is counted once per facet, "" for an unknown value). Counting
+each facet on its own, rather than every combination, keeps the table near 15 rows per topic
+and hour however varied the mentions are; the dashboard charts no combination of facets.
+
+Whatever changes what a mention counts as goes through here, in the writer's transaction:
+
+- ingest (`lyssna.storage.mentions.store_batch`) gathers a `Tally` for the whole batch (new
+  mentions in, the previous version of edited ones out) and writes it with one upsert;
+- a change to stored mentions (a correction, a re-score) runs inside `recount(...)`, which
+  counts those mentions out before and back in after;
+- a topic whose matches were (re)computed is `rebuild_topic`-ed, a removed one `forget_topic`-ed;
+- `rebuild` recounts a whole workspace from the mentions (the migration that added the table,
+  `lyssna recount`); it is idempotent.
+
+Writes are increments (INSERT ... ON CONFLICT DO UPDATE SET mentions = mentions + n), sorted by
+key, so two PostgreSQL writers add up instead of overwriting each other and take row locks in
+the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
+
+from lyssna.storage.schema import UTCDateTime, mention_topics, mentions, metadata
+
+ALL_MENTIONS = 0  # the topic id of the rows that count every mention of the workspace
+FACETS = ("sentiment", "channel", "language")
+
+mention_rollups = Table(
+    "mention_rollups",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key: 0 is "all mentions". A removed topic's rows go with `forget_topic`.
+    Column("topic_id", Integer, primary_key=True),
+    Column("facet", String(16), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),  # the start of the UTC hour
+    Column("value", String(64), primary_key=True),
+    Column("mentions", Integer, nullable=False),
+    # The key is the only index, and on SQLite the table itself: a dashboard reads one
+    # (workspace, topic, facet) range of hours.
+    sqlite_with_rowid=False,
+)
+
+_KEY = ("workspace_id", "topic_id", "facet", "hour", "value")
+_CHUNK = 500
+
+
+def hour_key(created_at: Any, dialect: str) -> Any:
+    """The start of a mention's UTC hour, in the driver's form for `dialect`.
+
+    Takes a time in the driver's form (SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC) or an aware
+    datetime; store_batch has the former, rows read through SQLAlchemy the latter.
+    """
+    if isinstance(created_at, str):
+        return created_at[:13] + ":00:00.000000"
+    hour = created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return hour.strftime("%Y-%m-%d %H:00:00.000000") if dialect == "sqlite" else hour
+
+
+class Tally:
+    """Changes to the counts, gathered in memory and written with one upsert."""
+
+    __slots__ = ("dialect", "changes")
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        # (topic id, facet, hour, value) -> change
+        self.changes: Counter[tuple[int, str, Any, str]] = Counter()
+
+    def add(
+        self,
+        created_at: Any,
+        sentiment: str | None,
+        channel: str,
+        lang: str | None,
+        topic_ids: Iterable[int],
+        sign: int = 1,
+    ) -> None:
+        """Count one mention in (sign 1) or out (sign -1), for all mentions and its topics."""
+        hour = hour_key(created_at, self.dialect)
+        changes = self.changes
+        s, c, la = sentiment or "", channel, lang or ""
+        for topic in (ALL_MENTIONS, *topic_ids):
+            changes[(topic, "sentiment", hour, s)] += sign
+            changes[(topic, "channel", hour, c)] += sign
+            changes[(topic, "language", hour, la)] += sign
+
+    def add_stored(self, conn: Connection, mention_ids: Sequence[int], sign: int = 1) -> None:
+        """Count stored mentions in or out as the database holds them now (with their topics)."""
+        for chunk in _chunks(mention_ids):
+            topics: dict[int, list[int]] = {}
+            for row in conn.execute(
+                select(mention_topics.c.mention_id, mention_topics.c.topic_id).where(
+                    mention_topics.c.mention_id.in_(chunk)
+                )
+            ):
+                topics.setdefault(row.mention_id, []).append(row.topic_id)
+            for row in conn.execute(
+                select(
+                    mentions.c.id,
+                    mentions.c.created_at,
+                    mentions.c.sentiment,
+                    mentions.c.channel,
+                    mentions.c.lang,
+                ).where(mentions.c.id.in_(chunk))
+            ):
+                self.add(
+                    row.created_at,
+                    row.sentiment,
+                    row.channel,
+                    row.lang,
+                    topics.get(row.id, ()),
+                    sign,
+                )
+
+    def write(self, conn: Connection, workspace_id: int) -> None:
+        """Apply the changes (increments), then drop the rows that fell to zero."""
+        rows = sorted(
+            ((workspace_id, *key, n) for key, n in self.changes.items() if n),
+            key=_sort_key,
+        )
+        self.changes.clear()
+        if not rows:
+            return
+        marker = "?" if self.dialect == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO mention_rollups ({', '.join(_KEY)}, mentions) "
+            f"VALUES ({', '.join([marker] * (len(_KEY) + 1))}) "
+            f"ON CONFLICT ({', '.join(_KEY)}) "
+            "DO UPDATE SET mentions = mention_rollups.mentions + excluded.mentions",
+            rows,
+        )
+        emptied = [row[:-1] for row in rows if row[-1] < 0]
+        if emptied:
+            where = " AND ".join(f"{column} = {marker}" for column in _KEY)
+            conn.exec_driver_sql(
+                f"DELETE FROM mention_rollups WHERE {where} AND mentions = 0", emptied
+            )
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (row[1], row[2], str(row[3]), row[4])
+
+
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+@contextmanager
+def recount(conn: Connection, workspace_id: int, mention_ids: Sequence[int]) -> Iterator[None]:
+    """Keep the counts exact across a change to these stored mentions made inside the block.
+
+    The mentions are counted out as they are before the block and back in as they are after it,
+    so any change to their sentiment, language, time or topics is followed.
+    """
+    tally = Tally(conn.dialect.name)
+    ids = list(mention_ids)
+    tally.add_stored(conn, ids, -1)
+    yield
+    tally.add_stored(conn, ids, 1)
+    tally.write(conn, workspace_id)
+
+
+# --- recounting from the mentions ----------------------------------------------------------------
+
+
+def _hour_sql(conn: Connection) -> Any:
+    column = mentions.c.created_at
+    if conn.dialect.name == "postgresql":
+        # Truncated in UTC whatever the session's time zone, and kept a timestamptz.
+        return func.timezone("UTC", func.date_trunc("hour", func.timezone("UTC", column)))
+    return func.substr(column, 1, 13).concat(":00:00.000000")
+
+
+def _grouped(conn: Connection, workspace_id: int, topic_id: int | None) -> Any:
+    """SELECT workspace, topic, facet, hour, value, count for all mentions or one topic."""
+    facets = {
+        "sentiment": func.coalesce(mentions.c.sentiment, ""),
+        "channel": mentions.c.channel,
+        "language": func.coalesce(mentions.c.lang, ""),
+    }
+    hour = _hour_sql(conn)
+    parts = []
+    for facet, value in facets.items():
+        statement = select(
+            literal(workspace_id).label("workspace_id"),
+            literal(topic_id or ALL_MENTIONS).label("topic_id"),
+            literal(facet).label("facet"),
+            hour.label("hour"),
+            value.label("value"),
+            func.count().label("mentions"),
+        ).where(mentions.c.workspace_id == workspace_id)
+        if topic_id is not None:
+            statement = statement.join(
+                mention_topics, mention_topics.c.mention_id == mentions.c.id
+            ).where(mention_topics.c.topic_id == topic_id)
+        parts.append(statement.group_by(text("hour"), text("value")))
+    return union_all(*parts)
+
+
+def _lock(conn: Connection) -> None:
+    """On PostgreSQL, hold off concurrent increments while counts are recounted from scratch.
+
+    An ingest that stored mentions before the lock commits before the recount reads them; one
+    that comes after waits, and its increments land on the recounted rows. SQLite has a single
+    writer already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE mention_rollups IN SHARE ROW EXCLUSIVE MODE")
+
+
+def rebuild_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
+    """Recount one topic (after its matches were computed again)."""
+    _lock(conn)
+    forget_topic(conn, workspace_id, topic_id)
+    conn.execute(
+        mention_rollups.insert().from_select(
+            [*_KEY, "mentions"], _grouped(conn, workspace_id, topic_id)
+        )
+    )
+
+
+def forget_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
+    conn.execute(
+        delete(mention_rollups).where(
+            mention_rollups.c.workspace_id == workspace_id,
+            mention_rollups.c.topic_id == topic_id,
+        )
+    )
+
+
+def rebuild(conn: Connection, workspace_id: int) -> int:
+    """Recount a whole workspace from its mentions and topic matches; returns the rows written.
+
+    Idempotent: the workspace's rows are replaced.
+    """
+    from lyssna.storage.schema import topics
+
+    _lock(conn)
+    conn.execute(delete(mention_rollups).where(mention_rollups.c.workspace_id == workspace_id))
+    topic_ids = conn.execute(
+        select(topics.c.id).where(topics.c.workspace_id == workspace_id).order_by(topics.c.id)
+    ).scalars()
+    for topic_id in [None, *topic_ids]:
+        conn.execute(
+            mention_rollups.insert().from_select(
+                [*_KEY, "mentions"], _grouped(conn, workspace_id, topic_id)
+            )
+        )
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(mention_rollups)
+            .where(mention_rollups.c.workspace_id == workspace_id)
+        ).scalar_one()
+    )
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    hour: datetime  # UTC, start of the hour
+    value: str  # "" when unknown
+    mentions: int
+
+
+def _range(
+    workspace_id: int, topic_id: int, facet: str, since: datetime | None, until: datetime | None
+) -> list[Any]:
+    conditions: list[Any] = [
+        mention_rollups.c.workspace_id == workspace_id,
+        mention_rollups.c.topic_id == topic_id,
+        mention_rollups.c.facet == facet,
+    ]
+    if since is not None:
+        conditions.append(mention_rollups.c.hour >= since)
+    if until is not None:
+        conditions.append(mention_rollups.c.hour < until)
+    return conditions
+
+
+def by_hour(
+    conn: Connection,
+    workspace_id: int,
+    facet: str,
+    since: datetime,
+    until: datetime,
+    topic_id: int = ALL_MENTIONS,
+) -> list[HourCount]:
+    """Counts per UTC hour and value of `facet`, for hours starting in [since, until)."""
+    rows = conn.execute(
+        select(mention_rollups.c.hour, mention_rollups.c.value, mention_rollups.c.mentions).where(
+            *_range(workspace_id, topic_id, facet, since, until)
+        )
+    )
+    return [HourCount(r.hour, r.value, r.mentions) for r in rows if r.mentions]
+
+
+def totals(
+    conn: Connection,
+    workspace_id: int,
+    facet: str,
+    since: datetime | None,
+    until: datetime | None,
+    topic_id: int = ALL_MENTIONS,
+) -> Counter[str]:
+    """Counts per value of `facet` over a period (None: since or until the beginning)."""
+    rows = conn.execute(
+        select(mention_rollups.c.value, func.sum(mention_rollups.c.mentions).label("n"))
+        .where(*_range(workspace_id, topic_id, facet, since, until))
+        .group_by(mention_rollups.c.value)
+    )
+    return Counter({r.value: int(r.n) for r in rows if r.n})
+
+
+def total(
+    conn: Connection,
+    workspace_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    topic_id: int = ALL_MENTIONS,
+) -> int:
+    """How many mentions (of a topic) there are in a period."""
+    found = conn.execute(
+        select(func.sum(mention_rollups.c.mentions)).where(
+            *_range(workspace_id, topic_id, "sentiment", since, until)
+        )
+    ).scalar_one()
+    return int(found or 0)
+
+
+def per_topic(
+    conn: Connection, workspace_id: int, topic_ids: Sequence[int], since: datetime, until: datetime
+) -> dict[int, int]:
+    """How many mentions each topic has in a period."""
+    if not topic_ids:
+        return {}
+    rows = conn.execute(
+        select(mention_rollups.c.topic_id, func.sum(mention_rollups.c.mentions).label("n"))
+        .where(
+            mention_rollups.c.workspace_id == workspace_id,
+            mention_rollups.c.topic_id.in_(list(topic_ids)),
+            mention_rollups.c.facet == "sentiment",
+            mention_rollups.c.hour >= since,
+            mention_rollups.c.hour < until,
+        )
+        .group_by(mention_rollups.c.topic_id)
+    )
+    return {r.topic_id: int(r.n) for r in rows if r.n}
