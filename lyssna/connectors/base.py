@@ -8,6 +8,7 @@ Errors a connector raises, by what the runner should do:
     ConnectorError                 base; `reason` is a sentence the user can act on
     +-- RetriableError             429, 5xx, timeouts, connection errors: back off, try again
     |   +-- RateLimitedError       the platform said when to come back (`retry_at`)
+    |   +-- OutcomeUnknownError    a request that creates something may have gone through
     +-- SourceConfigError          the source's settings are unusable (missing env var, bad URL)
     +-- AuthError                  401/403: the credential is missing, wrong or lacks a scope
     +-- SourceNotFoundError        404: the feed, instance or endpoint is not there
@@ -56,6 +57,11 @@ class RateLimitedError(RetriableError):
     def __init__(self, reason: str, retry_at: datetime | None = None) -> None:
         super().__init__(reason)
         self.retry_at = retry_at
+
+
+class OutcomeUnknownError(RetriableError):
+    """A request that creates something was sent, but no answer came back (a timeout, a dropped
+    connection, a 5xx): it may have gone through. Ask `Sender.find_sent` before sending again."""
 
 
 class SourceConfigError(ConnectorError):
@@ -187,6 +193,10 @@ class Outgoing:
     # Both None for a new post.
     reply_to_id: str | None = None
     reply_to_raw: dict[str, Any] | None = None
+    # When the first attempt to send it began (the caller's clock). `find_sent` looks through
+    # the account's posts back to a little before then; without it, only a reply's target
+    # bounds the search, and a new post on a busy account may be impossible to rule out.
+    first_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

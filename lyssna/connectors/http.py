@@ -7,6 +7,12 @@
   for the reset instead of earning a 429.
 - A wait longer than `RetryPolicy.max_wait` is not slept through inside a poll: it becomes a
   RateLimitedError carrying `retry_at`, and the runner schedules the source for then.
+- A request that creates something (POST, PATCH) is sent at most once unless the platform
+  deduplicates it (`idempotent=True`, e.g. an idempotency key): it is retried only when it
+  certainly did not get through (no connection was made, or the platform refused it unread with
+  408/425/429). A timeout, a dropped connection or a 5xx after it was sent raise
+  OutcomeUnknownError (so does a deduplicated one that runs out of tries), and the caller asks
+  the platform (Sender.find_sent) before sending again.
 - Every failure becomes one of the errors in lyssna.connectors.base, with a reason that names the
   host and what to do. URLs in messages lose their query string; headers are never shown, so a
   credential cannot leak into a message or a log.
@@ -35,6 +41,7 @@ from lyssna.connectors.base import (
     Cursor,
     GoneError,
     MalformedResponseError,
+    OutcomeUnknownError,
     RateLimitedError,
     RequestRejectedError,
     RetriableError,
@@ -44,6 +51,11 @@ from lyssna.core.clock import utcnow
 
 USER_AGENT = f"Lyssna/{__version__} (+https://github.com/lyssna/lyssna; social listening)"
 _RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Answers that say the request was not processed, so even a POST may be sent again.
+_REFUSED_UNREAD = frozenset({408, 425, 429})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Failures that happen before a byte of the request left: nothing can have been created.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAX_ERROR_TEXT = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -119,8 +131,11 @@ class HttpClient:
         *,
         headers: Mapping[str, str] | None = None,
         hints: Hints | None = None,
+        idempotent: bool = False,
     ) -> tuple[Any, httpx.Response]:
-        response = await self.request("POST", url, json=body, headers=headers, hints=hints)
+        response = await self.request(
+            "POST", url, json=body, headers=headers, hints=hints, idempotent=idempotent
+        )
         return parse_json(response), response
 
     async def request(
@@ -135,30 +150,44 @@ class HttpClient:
         ok_statuses: frozenset[int] = frozenset({200}),
         hints: Hints | None = None,
         retired: Callable[[httpx.Response], str | None] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """The response, after retries; or the ConnectorError that says what went wrong.
 
         `retired` recognises a platform's documented "this API is gone" answer and returns the
-        reason, so it is reported as GoneError rather than a generic refusal.
+        reason, so it is reported as GoneError rather than a generic refusal. `idempotent` says
+        whether sending the request twice is harmless; by default only for GET, HEAD, OPTIONS,
+        PUT and DELETE. A request that is not is never sent twice when it may have got through;
+        a POST or PATCH that may have got through without an answer raises OutcomeUnknownError.
         """
         where = _describe(url)
+        creates = method.upper() not in _IDEMPOTENT_METHODS
+        safe = not creates if idempotent is None else idempotent
         last: RetriableError | None = None
+        reached = False  # some attempt may have got through without our learning its outcome
         for attempt in range(self.retry.attempts):
             await self._respect_budget(where)
             try:
                 self.requests_made += 1
                 response = await self._send(method, url, params, headers, json, form)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 last = RetriableError(f"{where} did not answer in time")
+                reached = reached or not isinstance(exc, _NEVER_SENT)
                 delay = None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise SourceNotFoundError(f"{where} is not a usable URL: {exc}") from exc
             except httpx.DecodingError as exc:  # e.g. a broken gzip body
-                raise MalformedResponseError(
+                unreadable = MalformedResponseError(
                     f"{where} sent a body that cannot be decoded: {_first_line(exc)}"
-                ) from exc
+                )
+                raise (_outcome_unknown(unreadable, hints) if creates else unreadable) from exc
+            except MalformedResponseError as exc:  # a body over the size limit
+                if not creates:
+                    raise
+                raise _outcome_unknown(exc, hints) from exc
             except (httpx.TransportError, httpx.HTTPError) as exc:
                 last = RetriableError(f"cannot reach {where}: {_first_line(exc)}")
+                reached = reached or not isinstance(exc, _NEVER_SENT)
                 delay = None
             else:
                 self._note_rate_limit(response)
@@ -168,17 +197,22 @@ class HttpClient:
                 if not isinstance(error, RetriableError):
                     raise _with_hint(error, hints)
                 last = error
+                reached = reached or response.status_code not in _REFUSED_UNREAD
                 delay = self._server_delay(response)
-            if attempt + 1 >= self.retry.attempts:
+            if (reached and not safe) or attempt + 1 >= self.retry.attempts:
                 break
             wait = delay if delay is not None else self._backoff(attempt)
             if wait > self.retry.max_wait:
+                if creates and reached:
+                    break
                 raise RateLimitedError(
                     f"{last.reason}; trying again after {wait:.0f}s",
                     retry_at=utcnow() + timedelta(seconds=wait),
                 )
             await self._sleep(wait)
         assert last is not None
+        if creates and reached:
+            raise _outcome_unknown(last, hints)
         raise _with_hint(last, hints)
 
     async def _send(
@@ -332,6 +366,13 @@ def _scrub_surrogates(value: Any) -> Any:
     if isinstance(value, dict):
         return {_scrub_surrogates(k): _scrub_surrogates(v) for k, v in value.items()}
     return value
+
+
+def _outcome_unknown(error: ConnectorError, hints: Hints | None) -> ConnectorError:
+    unknown = OutcomeUnknownError(
+        f"{error.reason}; the request may have reached it, so whether it was done is unknown"
+    )
+    return _with_hint(unknown, hints)
 
 
 def _with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:

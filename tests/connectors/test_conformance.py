@@ -19,6 +19,7 @@ from lyssna.connectors.base import (
     MalformedResponseError,
     RawItem,
     RetriableError,
+    Sender,
     SourceConfig,
     SourceNotFoundError,
 )
@@ -85,6 +86,8 @@ def test_declares_what_it_is(harness: Harness):
     assert isinstance(cls.can_reply, bool) and isinstance(cls.can_publish, bool)
     connector = cls(cls.config_model.model_validate(harness.config), fast_http())
     assert isinstance(connector, Connector)
+    if cls.can_reply or cls.can_publish:  # it says it sends: it must, at most once
+        assert isinstance(connector, Sender), f"{harness.kind} sends but is not a Sender"
 
 
 def test_config_refuses_unknown_settings(harness: Harness):

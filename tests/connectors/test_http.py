@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lyssna.connectors.base import MalformedResponseError, RateLimitedError, RetriableError
+from lyssna.connectors.base import (
+    MalformedResponseError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetriableError,
+)
 from lyssna.connectors.http import (
     HttpClient,
     RetryPolicy,
@@ -168,3 +173,73 @@ def test_html_to_text():
     html = '<p>Hej <a href="x">@anna</a>!</p><p>Rad ett<br>rad två &amp; tre</p><script>x</script>'
     assert html_to_text(html) == "Hej @anna!\n\nRad ett\nrad två & tre"
     assert html_to_text(None) == ""
+
+
+# --- Requests that create something: never sent twice when they may have got through --------
+
+
+def post(http: HttpClient, url: str, **kw):
+    async def go():
+        async with http:
+            return await http.request("POST", url, form={"status": "hej"}, **kw)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Response(503, b"busy"),
+        Response(502, b"bad gateway"),
+        Response(200, b"", delay=1.5),  # stored, but the answer comes too late
+        Response(hang_up=True),  # stored, then the connection drops
+    ],
+    ids=["503", "502", "timeout", "hang-up"],
+)
+def test_a_post_that_may_have_got_through_is_not_sent_again(server: FakeServer, answer):
+    server.script(answer, path="/x")
+    server.route("POST", "/x")(lambda r: json_response({"id": "1"}))
+    with pytest.raises(OutcomeUnknownError, match="may have reached"):
+        post(client(Sleeps()), f"{server.url}/x")
+    assert len(server.requests_to("/x")) == 1
+
+
+def test_a_post_that_never_left_is_retried():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(RetriableError, match="cannot reach") as raised:
+        post(client(Sleeps(), attempts=2), f"http://127.0.0.1:{port}/x")
+    assert not isinstance(raised.value, OutcomeUnknownError)  # certainly not sent
+
+
+def test_a_post_refused_unread_is_retried(server: FakeServer):
+    server.script(json_response({"error": "Too many requests"}, 429, **{"Retry-After": "2"}))
+    server.route("POST", "/x")(lambda r: json_response({"id": "1"}))
+    sleeps = Sleeps()
+    response = post(client(sleeps), f"{server.url}/x")
+    assert response.status_code == 200 and sleeps.calls == [2.0]
+    assert len(server.requests_to("/x")) == 2
+
+
+def test_a_deduplicated_post_is_retried_but_an_unknown_end_is_reported(server: FakeServer):
+    server.script(Response(503, b"busy"), path="/x")
+    server.route("POST", "/x")(lambda r: json_response({"id": "1"}))
+    assert post(client(Sleeps()), f"{server.url}/x", idempotent=True).status_code == 200
+    server.script(*[Response(hang_up=True)] * 4, path="/x")
+    with pytest.raises(OutcomeUnknownError):
+        post(client(Sleeps()), f"{server.url}/x", idempotent=True)
+    assert len(server.requests_to("/x")) == 2 + 4
+
+
+def test_a_post_whose_answer_cannot_be_read_may_have_got_through(server: FakeServer):
+    server.route("POST", "/x")(lambda r: Response(200, b"[" + b"1," * 600_000 + b"1]"))
+    with pytest.raises(OutcomeUnknownError):
+        post(HttpClient(max_body_bytes=1_000_000), f"{server.url}/x")
+
+
+def test_a_get_is_still_retried_after_a_timeout(server: FakeServer):
+    server.script(Response(200, b"{}", delay=1.5), path="/x")
+    server.route("GET", "/x")(lambda r: json_response({"ok": True}))
+    body, _ = get(client(Sleeps()), f"{server.url}/x")
+    assert body == {"ok": True}

@@ -78,6 +78,7 @@ class BlueskyConnector:
                 "password": resolve_secret(self.config.app_password, "app password"),
             },
             hints=self._hints,
+            idempotent=True,  # a second session does no harm
         )
         token = body.get("accessJwt") if isinstance(body, dict) else None
         if not isinstance(token, str):

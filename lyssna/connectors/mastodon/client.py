@@ -1,4 +1,5 @@
-"""Reads Mastodon's public hashtag timelines and status search, newest first, without gaps.
+"""Reads Mastodon's public hashtag timelines and status search, newest first, without gaps;
+replies and posts through `sender.py`.
 
 Each hashtag and each search is a stream with its own `Walk` in the cursor. Hashtag timelines are
 paged by the `Link` header's `max_id`; search by the oldest id of the page (search sends no
@@ -19,7 +20,9 @@ from lyssna.connectors.base import (
     FetchResult,
     MalformedResponseError,
     MappedItem,
+    Outgoing,
     RawItem,
+    Sent,
     SourceConfigError,
     SourceNotFoundError,
     Verdict,
@@ -36,14 +39,15 @@ from lyssna.connectors.http import (
 )
 from lyssna.connectors.mastodon import mapping
 from lyssna.connectors.mastodon.config import MastodonConfig
+from lyssna.connectors.mastodon.sender import MastodonSender
 
 
 class MastodonConnector:
     kind: ClassVar[str] = mapping.KIND
     version: ClassVar[str] = mapping.VERSION
     config_model: ClassVar[type[MastodonConfig]] = MastodonConfig
-    can_reply: ClassVar[bool] = False  # planned: POST /api/v1/statuses with in_reply_to_id
-    can_publish: ClassVar[bool] = False
+    can_reply: ClassVar[bool] = True  # with a write token
+    can_publish: ClassVar[bool] = True
     needs_credentials: ClassVar[bool] = False  # hashtags are public; search needs a token
 
     def __init__(self, config: MastodonConfig, http: HttpClient) -> None:
@@ -54,6 +58,7 @@ class MastodonConnector:
             AuthError: f"Check the access token in {token_name} (scope read:statuses)",
             SourceNotFoundError: f"Check that {config.instance} is a Mastodon server",
         }
+        self.sender = MastodonSender(config, http)
 
     def _headers(self) -> dict[str, str]:
         if self.config.token is None:
@@ -118,6 +123,12 @@ class MastodonConnector:
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_status(item, retrieved_at)
 
+    async def send(self, message: Outgoing) -> Sent:
+        return await self.sender.send(message)
+
+    async def find_sent(self, message: Outgoing) -> Sent | None:
+        return await self.sender.find_sent(message)
+
     async def check(self) -> Verdict:
         details: list[str] = []
         try:
@@ -137,6 +148,11 @@ class MastodonConnector:
                 details.append("access token: accepted")
             else:
                 details.append("access token: none (public hashtag timelines only)")
+            if self.config.write_token is not None:
+                me = await self.sender.me()
+                details.append(f"write token: accepted, posts as @{me.get('acct')}")
+            else:
+                details.append("write token: none (cannot reply or post)")
             for hashtag in self.config.hashtags:
                 url = f"{self.config.instance}/api/v1/timelines/tag/{quote(hashtag, safe='')}"
                 await self.http.get_json(

@@ -1,4 +1,4 @@
-"""What a Mastodon source is: an instance, hashtags to follow, searches to run, a token."""
+"""What a Mastodon source is: an instance, hashtags to follow, searches to run, tokens."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ class MastodonConfig(SourceConfig):
     instance: str
     hashtags: list[str] = Field(default_factory=list)  # without the '#'
     queries: list[str] = Field(default_factory=list)
-    token: Secret | None = None
+    token: Secret | None = None  # reads: read:statuses (search needs one)
+    # Posts and replies as the token's account: write:statuses, and read to find what it answers.
+    write_token: Secret | None = None
     page_size: int = Field(40, ge=1, le=40)  # Mastodon's maximum
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("token",)
+    secret_fields: ClassVar[tuple[str, ...]] = ("token", "write_token")
 
     @field_validator("instance")
     @classmethod

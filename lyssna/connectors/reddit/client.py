@@ -83,6 +83,7 @@ class RedditConnector:
             form={"grant_type": "client_credentials"},
             headers={"Authorization": f"Basic {basic}", "User-Agent": self.user_agent},
             hints=self._hints,
+            idempotent=True,  # a token request creates nothing
         )
         body = parse_json(response)
         token = body.get("access_token") if isinstance(body, dict) else None

@@ -32,6 +32,19 @@ class Request:
     def json(self) -> Any:
         return json.loads(self.body or b"null")
 
+    def form(self) -> dict[str, str]:
+        """An application/x-www-form-urlencoded body, one value per name."""
+        return {
+            k: v[0] for k, v in parse_qs(self.body.decode("utf-8"), keep_blank_values=True).items()
+        }
+
+    def fields(self) -> dict[str, Any]:
+        """The body's fields, whether it came as JSON or as a form (APIs that take both)."""
+        if self.headers.get("content-type", "").startswith("application/json"):
+            body = self.json()
+            return body if isinstance(body, dict) else {}
+        return self.form()
+
     @property
     def bearer(self) -> str | None:
         value = self.headers.get("authorization", "")
@@ -44,6 +57,7 @@ class Response:
     body: Any = b""  # bytes, str, or anything JSON
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (timeouts)
+    hang_up: bool = False  # close the connection without answering (an answer lost on the way)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -129,6 +143,9 @@ class FakeServer:
                 response = server._answer(request)
                 if response.delay:
                     time.sleep(response.delay)
+                if response.hang_up:
+                    self.close_connection = True
+                    return
                 body = response.encoded()
                 try:
                     self.send_response(response.status)
