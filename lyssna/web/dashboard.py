@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, literal, select
 
 from lyssna.core.records import Topic
+from lyssna.storage import rollups
 from lyssna.storage.schema import mention_topics, mentions
 
 # Above this many mentions per period, rising words are counted on an even sample by id.
@@ -67,11 +68,20 @@ def period_for(
 ) -> Period:
     """'24h', '7d', '30d', or 'custom' with `since`/`until` (UTC)."""
     if choice == "custom" and since is not None and until is not None and since < until:
+        # Counts are kept per UTC hour: a bound inside an hour moves to the next whole hour
+        # (only zones with a half- or quarter-hour offset have such days; see _labels).
+        since, until = _next_whole_hour(since), _next_whole_hour(until)
         return Period(since, until, "hour" if until - since <= timedelta(days=2) else "day")
     days = {"24h": 1, "7d": 7, "30d": 30}.get(choice, 7)
     # End at the next full hour so the latest bucket is the current one.
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return Period(end - timedelta(days=days), end, "hour" if days == 1 else "day")
+
+
+def _next_whole_hour(at: datetime) -> datetime:
+    """`at` if it starts a UTC hour, else the start of the next one."""
+    start = at.replace(minute=0, second=0, microsecond=0)
+    return start if start == at else start + timedelta(hours=1)
 
 
 def _hour(conn: Connection) -> Any:
@@ -100,10 +110,20 @@ def _conditions(workspace_id: int, period: Period, topic_ids: Sequence[int] | No
     return conditions
 
 
+_LABEL_FORMATS = {"hour": "%Y-%m-%d %H:%M", "day": "%Y-%m-%d"}
+
+
 def _labels(period: Period, zone: ZoneInfo) -> list[str]:
-    """Every bucket of the period in local time, so empty hours or days show as zero."""
+    """Every bucket of the period in local time, so empty hours or days show as zero.
+
+    Counts are kept per UTC hour, and each hour goes to the local day (or hour) it starts in.
+    With a whole-hour offset (every Nordic zone, summer time included) local days are exact.
+    With a half- or quarter-hour offset (India +5:30, Nepal +5:45, Newfoundland -3:30) a day
+    runs from the first whole UTC hour in it: 00:30 to 00:30 local time in India, and hours are
+    labelled with their local start (05:30).
+    """
     step = timedelta(hours=1)
-    fmt = "%Y-%m-%d %H:00" if period.by == "hour" else "%Y-%m-%d"
+    fmt = _LABEL_FORMATS[period.by]
     labels: list[str] = []
     at = period.since
     while at < period.until:
@@ -112,6 +132,53 @@ def _labels(period: Period, zone: ZoneInfo) -> list[str]:
             labels.append(label)
         at += step
     return labels
+
+
+@dataclass(slots=True)
+class _Counts:
+    """What the counting charts need: mentions per UTC hour and sentiment, channels, languages."""
+
+    by_hour: list[tuple[datetime, str, int]]  # (start of the UTC hour, sentiment or "", count)
+    channels: Counter[str]
+    languages: Counter[str]
+
+
+def _counts_from_rollups(
+    conn: Connection, workspace_id: int, period: Period, topic_id: int
+) -> _Counts:
+    """From the hourly counts (lyssna.storage.rollups): a few thousand rows, whatever the size."""
+    hours = rollups.by_hour(conn, workspace_id, "sentiment", period.since, period.until, topic_id)
+    channels = rollups.totals(conn, workspace_id, "channel", period.since, period.until, topic_id)
+    languages = rollups.totals(conn, workspace_id, "language", period.since, period.until, topic_id)
+    if "" in languages:
+        languages["und"] += languages.pop("")
+    return _Counts([(h.hour, h.value, h.mentions) for h in hours], channels, languages)
+
+
+def _counts_from_mentions(conn: Connection, where: list[Any]) -> _Counts:
+    """Counted in the mentions, for a set of topics (a mention in two of them counts once,
+    which their hourly counts cannot tell)."""
+    hour = _hour(conn).label("hour")
+    by_time = (hour, mentions.c.sentiment)
+    by_hour = [
+        (
+            datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC),
+            row.sentiment or "",
+            row.n,
+        )
+        for row in conn.execute(
+            select(*by_time, func.count().label("n")).where(*where).group_by(*by_time)
+        )
+    ]
+    channels: Counter[str] = Counter()
+    languages: Counter[str] = Counter()
+    by_kind = (mentions.c.channel, mentions.c.lang)
+    for row in conn.execute(
+        select(*by_kind, func.count().label("n")).where(*where).group_by(*by_kind)
+    ):
+        channels[row.channel] += row.n
+        languages[row.lang or "und"] += row.n
+    return _Counts(by_hour, channels, languages)
 
 
 # Recent dashboards, so that a team opening the same view (or one person paging back and forth)
@@ -170,51 +237,43 @@ def build(
 ) -> Dashboard:
     """Every chart of the dashboard. `topics` are the workspace's topics (for share of voice)."""
     zone = ZoneInfo(timezone)
-    where = _conditions(workspace_id, period, topic_ids)
+    chosen = sorted(set(topic_ids or ()))
+    where = _conditions(workspace_id, period, chosen)
+    if len(chosen) > 1:
+        counts = _counts_from_mentions(conn, where)
+    else:
+        counts = _counts_from_rollups(
+            conn, workspace_id, period, chosen[0] if chosen else rollups.ALL_MENTIONS
+        )
     tables: dict[str, Table] = {}
 
-    # Two grouped scans: (hour, sentiment) for the time series, (channel, language) for the
-    # breakdowns. Grouping by all four at once makes tens of thousands of groups; two small
-    # groupings are cheaper.
-    hour = _hour(conn).label("hour")
+    # Each UTC hour is shown in the local day (or hour) it starts in; see _labels.
+    label_format = _LABEL_FORMATS[period.by]
     buckets: dict[str, Counter[str]] = defaultdict(Counter)
-    local_label: dict[str, str] = {}
-    label_format = "%Y-%m-%d %H:00" if period.by == "hour" else "%Y-%m-%d"
-    by_time = (hour, mentions.c.sentiment)
-    for row in conn.execute(
-        select(*by_time, func.count().label("n")).where(*where).group_by(*by_time)
-    ):
-        label = local_label.get(row.hour)
+    local_label: dict[datetime, str] = {}
+    for hour, sentiment, n in counts.by_hour:
+        label = local_label.get(hour)
         if label is None:
-            at = datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
-            label = local_label[row.hour] = at.strftime(label_format)
-        buckets[label][row.sentiment or "unknown"] += row.n
-    channels: Counter[str] = Counter()
-    languages: Counter[str] = Counter()
-    by_kind = (mentions.c.channel, mentions.c.lang)
-    for row in conn.execute(
-        select(*by_kind, func.count().label("n")).where(*where).group_by(*by_kind)
-    ):
-        channels[row.channel] += row.n
-        languages[row.lang or "und"] += row.n
+            label = local_label[hour] = hour.astimezone(zone).strftime(label_format)
+        buckets[label][sentiment or "unknown"] += n
     volume = Table("volume", ["time", "mentions"])
     sentiment = Table("sentiment", ["time", "negative", "neutral", "positive", "net_sentiment"])
     totals: Counter[str] = Counter()
     for label in _labels(period, zone):
-        counts = buckets.get(label, Counter())
-        n = sum(counts.values())
-        totals.update(counts)
+        bucket = buckets.get(label, Counter())
+        n = sum(bucket.values())
+        totals.update(bucket)
         volume.rows.append([label, n])
-        net = (counts["positive"] - counts["negative"]) / n if n else None
+        net = (bucket["positive"] - bucket["negative"]) / n if n else None
         sentiment.rows.append(
-            [label, counts["negative"], counts["neutral"], counts["positive"], net]
+            [label, bucket["negative"], bucket["neutral"], bucket["positive"], net]
         )
     tables["volume"] = volume
     tables["sentiment"] = sentiment
     tables["share_of_voice"] = _share_of_voice(conn, workspace_id, topics, period)
     for key, column_name, counter in (
-        ("channels", "channel", channels),
-        ("languages", "language", languages),
+        ("channels", "channel", counts.channels),
+        ("languages", "language", counts.languages),
     ):
         total = sum(counter.values())
         rows = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
@@ -294,16 +353,8 @@ def _share_of_voice(
     chosen = [t for t in topics if t.kind in ("brand", "competitor")]
     if not chosen:
         return table
-    counts: dict[int, int] = dict(
-        conn.execute(  # type: ignore[arg-type]
-            select(mention_topics.c.topic_id, func.count())
-            .where(
-                mention_topics.c.topic_id.in_([t.id for t in chosen]),
-                mention_topics.c.created_at >= period.since,
-                mention_topics.c.created_at < period.until,
-            )
-            .group_by(mention_topics.c.topic_id)
-        ).all()
+    counts = rollups.per_topic(
+        conn, workspace_id, [t.id for t in chosen], period.since, period.until
     )
     total = sum(counts.values())
     for t in sorted(chosen, key=lambda t: (t.kind != "brand", -counts.get(t.id, 0), t.name)):

@@ -15,7 +15,7 @@ from lyssna import listening
 from lyssna.core.clock import utcnow
 from lyssna.pipeline.ingest import Ingestor
 from lyssna.pipeline.readers import RawRecord
-from lyssna.storage import accounts, workspaces
+from lyssna.storage import accounts, rollups, workspaces
 from lyssna.storage.database import write_transaction
 from lyssna.storage.schema import mentions
 from lyssna.web import auth, create_app
@@ -93,6 +93,7 @@ def _ingest(ctx: WorkspaceContext, rows: list[tuple]) -> None:
                 .where(mentions.c.workspace_id == ctx.workspace.id, mentions.c.external_id == ident)
                 .values(sentiment=sentiment)
             )
+        rollups.rebuild(conn, ctx.workspace.id)  # the dashboard's counts follow the raw update
 
 
 @pytest.fixture
