@@ -26,8 +26,9 @@ from lyssna.connectors.base import (
     RequestRejectedError,
     SendingNotSupportedError,
 )
+from lyssna.connectors.bluesky.sender import record_key
 from tests.connectors.conftest import fast_http
-from tests.connectors.fakes import mastodon
+from tests.connectors.fakes import bluesky, mastodon
 from tests.connectors.fakes.server import FakeServer
 
 NOW = datetime.now(UTC)
@@ -212,3 +213,128 @@ def test_mastodon_find_sent_cannot_tell_on_a_busy_account_without_a_time(masto):
         find_sent("mastodon", config, post("Nyhet!", first_attempt_at=None))
     # With the time of the first attempt, old statuses rule it out.
     assert find_sent("mastodon", config, post("Nyhet!")) is None
+
+
+# --- Bluesky ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bsky(server: FakeServer, monkeypatch: pytest.MonkeyPatch):
+    fake = bluesky.FakeBluesky(server, require_auth=True)
+    monkeypatch.setenv("B_PASSWORD", bluesky.APP_PASSWORD)
+    config = {
+        "queries": ["elvåra"],
+        "service": fake.url,
+        "identifier": bluesky.HANDLE,
+        "app_password": {"$env": "B_PASSWORD"},
+    }
+    return fake, config
+
+
+def test_bluesky_replies_in_the_thread(bsky):
+    fake, config = bsky
+    asked = fake.post("elvåra: öppet i jul?")
+    item = mentions("bluesky", config)[0]
+    sent = send("bluesky", config, reply_to("bluesky", item, "Ja, 10–14!"))
+    [reply] = fake.replies_to(asked["uri"])
+    parent = {"uri": asked["uri"], "cid": asked["cid"]}
+    assert reply["record"]["reply"] == {"root": parent, "parent": parent}
+    assert reply["record"]["text"] == "Ja, 10–14!"
+    rkey = record_key("k-1")
+    assert sent.external_id == f"at://{bluesky.DID}/app.bsky.feed.post/{rkey}"
+    assert sent.url == f"https://bsky.app/profile/{bluesky.HANDLE}/post/{rkey}"
+
+
+def test_bluesky_a_reply_to_a_reply_keeps_the_threads_root(bsky):
+    fake, config = bsky
+    root = fake.post("Första inlägget")
+    root_ref = {"uri": root["uri"], "cid": root["cid"]}
+    middle = fake.post("elvåra svarar inte")
+    middle["record"]["reply"] = {"root": root_ref, "parent": root_ref}
+    item = mentions("bluesky", config)[0]
+    send("bluesky", config, reply_to("bluesky", item, "Vi svarar nu"))
+    [reply] = fake.replies_to(middle["uri"])
+    assert reply["record"]["reply"]["root"] == root_ref
+    assert reply["record"]["reply"]["parent"] == {"uri": middle["uri"], "cid": middle["cid"]}
+
+
+def test_bluesky_finds_the_post_to_answer_when_its_view_was_not_kept(bsky):
+    fake, config = bsky
+    asked = fake.post("elvåra?")
+    send("bluesky", config, Outgoing("k-1", "Hej!", reply_to_id=asked["uri"]))
+    assert len(fake.replies_to(asked["uri"])) == 1
+
+
+def test_bluesky_publishes_a_post_with_clickable_links(bsky):
+    fake, config = bsky
+    text = "Välkomna till vårt café! Läs mer: https://elvara.example/jul."
+    send("bluesky", config, post(text))
+    [ours] = fake.ours()
+    assert "reply" not in ours["record"]
+    [facet] = ours["record"]["facets"]
+    start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+    assert text.encode()[start:end] == b"https://elvara.example/jul"
+    assert facet["features"] == [
+        {"$type": "app.bsky.richtext.facet#link", "uri": "https://elvara.example/jul"}
+    ]
+
+
+def test_bluesky_without_an_account_says_what_to_configure(bsky):
+    fake, config = bsky
+    config = {"queries": ["elvåra"], "service": fake.url}
+    with pytest.raises(SendingNotSupportedError, match="--identifier"):
+        send("bluesky", config, post("Hej"))
+    assert fake.server.requests_to("/xrpc/com.atproto.repo.createRecord") == []
+
+
+def test_bluesky_refusals_are_clear(bsky, monkeypatch: pytest.MonkeyPatch):
+    fake, config = bsky
+    monkeypatch.setenv("B_WRONG", "badpass-9999")
+    with pytest.raises(AuthError) as refused:  # before any session exists
+        send("bluesky", {**config, "app_password": {"$env": "B_WRONG"}}, post("Hej"))
+    assert "401" in refused.value.reason and "$B_WRONG" in refused.value.reason
+    assert "badpass" not in refused.value.reason
+    with pytest.raises(RequestRejectedError, match="300 graphemes") as long:
+        send("bluesky", config, post("x" * 301))
+    assert "400" in long.value.reason
+    fake.write_points = 0
+    with pytest.raises(RateLimitedError) as limited:
+        send("bluesky", config, post("Hej"))
+    assert limited.value.retry_at is not None
+    assert fake.ours() == []
+
+
+def test_bluesky_signs_in_again_when_the_session_expired(bsky):
+    fake, config = bsky
+    send("bluesky", config, post("Ett", key="a"))
+    fake.expire_tokens()
+    send("bluesky", config, post("Två", key="b"))
+    assert [p["record"]["text"] for p in fake.ours()] == ["Ett", "Två"]
+
+
+@pytest.mark.parametrize("how", ["hang up", "timeout"])
+def test_bluesky_a_lost_answer_is_found_and_never_posted_twice(bsky, how: str):
+    fake, config = bsky
+    fake.lose_next_answer(how)
+    message = post("Nyhet!")
+    with pytest.raises(OutcomeUnknownError):
+        send("bluesky", config, message)
+    [stored] = fake.ours()
+    assert find_sent("bluesky", config, message).external_id == stored["uri"]
+    # Even a caller that sends again without asking gets the same post, not a second one.
+    assert send("bluesky", config, message).external_id == stored["uri"]
+    assert len(fake.ours()) == 1
+
+
+def test_bluesky_find_sent_is_none_when_nothing_was_posted(bsky):
+    fake, config = bsky
+    send("bluesky", config, post("Något annat", key="other"))
+    assert find_sent("bluesky", config, post("Nyhet!")) is None
+
+
+def test_bluesky_record_keys_are_timestamp_identifiers():
+    keys = {record_key(f"reply-{n}") for n in range(1000)}
+    assert len(keys) == 1000 and record_key("reply-1") == record_key("reply-1")
+    for key in keys:
+        assert len(key) == 13 and key[0] in "234567abcdefghij"
+        assert set(key) <= set("234567abcdefghijklmnopqrstuvwxyz")

@@ -44,7 +44,7 @@ def map_post(item: RawItem, retrieved_at: datetime) -> MappedItem:
             if handle
             else None
         ),
-        "url": _web_url(uri, handle),
+        "url": post_web_url(uri, handle),
         "lang": language_code(langs[0]) if langs else None,
         "reply_to": parent.get("uri"),
         "metrics": {
@@ -66,7 +66,7 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _web_url(uri: str, handle: Any) -> str | None:
+def post_web_url(uri: str, handle: Any) -> str | None:
     # at://did:plc:xyz/app.bsky.feed.post/3kabc -> https://bsky.app/profile/<handle>/post/3kabc
     parts = uri.removeprefix("at://").split("/")
     if len(parts) != 3 or parts[1] != "app.bsky.feed.post":
