@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -15,12 +15,14 @@ from sqlalchemy import Connection, Engine
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 from lyssna.inbox.answerers import may_answer
+from lyssna.inbox.replies import ReplyView, reply_views
 from lyssna.inbox.triage import Facts, triage
 from lyssna.query import parse
 from lyssna.query.parser import Not, Query, Term
 from lyssna.query.tokens import TokenKind
 from lyssna.storage import accounts, events
 from lyssna.storage import inbox as store
+from lyssna.storage import inbox_replies as reply_store
 from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.search import StoredMention, by_external_id, mentions_by_id, replies_to
@@ -81,10 +83,13 @@ def sync(engine: Engine, workspace_id: int) -> int:
             now = utcnow()
             rows = []
             company_replies = []
+            ours = _sent_from_inbox(conn, workspace_id, list(found.values()))
             for mention_id in ids:
                 mention = found.get(mention_id)
                 if mention is None:
                     continue
+                if mention.external_id in ours or (mention.url and mention.url in ours):
+                    continue  # a reply sent from the inbox: recorded as a response when sent
                 if _is_company_reply(mention, handles):
                     company_replies.append(mention)
                     continue
@@ -97,6 +102,7 @@ def sync(engine: Engine, workspace_id: int) -> int:
                             "status": "new",
                             "priority": decision.priority,
                             "reasons": list(decision.reasons),
+                            "author_handle": mention.author.handle if mention.author else None,
                             "created_at": mention.created_at,
                             "updated_at": now,
                             "version": 1,
@@ -108,6 +114,16 @@ def sync(engine: Engine, workspace_id: int) -> int:
                 _record_response(conn, workspace_id, reply)
             store.set_cursor(conn, workspace_id, page[-1].id)
             entered += len(rows)
+
+
+def _sent_from_inbox(conn: Connection, workspace_id: int, found: list[StoredMention]) -> set[str]:
+    """Platform ids and links, among these mentions, of replies the inbox sent itself."""
+    return reply_store.sent_by_platform_id(
+        conn,
+        workspace_id,
+        [m.external_id for m in found if m.reply_to],
+        [m.url for m in found if m.reply_to and m.url],
+    )
 
 
 def _is_company_reply(mention: StoredMention, handles: frozenset[str]) -> bool:
@@ -143,6 +159,8 @@ class Conversation:
     replies: list[StoredMention]  # what answered it
     activity: list[store.Activity]
     earlier_from_author: list[ItemView]
+    # Replies written in the inbox: sent ones are the company's answers in the thread.
+    outgoing: list[ReplyView] = field(default_factory=list)
 
 
 def _views(conn: Connection, workspace_id: int, items: list[store.Item]) -> list[ItemView]:
@@ -194,16 +212,18 @@ def open_item(engine: Engine, workspace_id: int, item_id: int) -> Conversation:
             parents.insert(0, parent)
             current = parent
         replies = replies_to(conn, workspace_id, view.mention.channel, view.mention.external_id)
+        outgoing = reply_views(conn, reply_store.for_item(conn, item_id))
+        # A sent reply the source collected again is shown once, as the inbox's own.
+        ours = {o.reply.external_id for o in outgoing} | {o.reply.url for o in outgoing}
+        ours.discard(None)
+        replies = [r for r in replies if r.external_id not in ours and r.url not in ours]
         earlier: list[ItemView] = []
-        if view.mention.author:
-            others = store.list_items(conn, workspace_id, statuses=store.STATUSES, limit=500)
-            candidates = [o for o in _views(conn, workspace_id, others) if o.item.id != item_id]
-            earlier = [
-                o
-                for o in candidates
-                if o.mention.author and o.mention.author.handle == view.mention.author.handle
-            ][:10]
-        return Conversation(view, parents, replies, store.activity(conn, item_id), earlier)
+        if item.author_handle:
+            others = store.by_author(conn, workspace_id, item.author_handle, limit=11)
+            earlier = [o for o in _views(conn, workspace_id, others) if o.item.id != item_id][:10]
+        return Conversation(
+            view, parents, replies, store.activity(conn, item_id), earlier, outgoing
+        )
 
 
 def _channel_of(conn: Connection, workspace_id: int, item_id: int) -> str:

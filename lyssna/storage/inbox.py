@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     insert,
     select,
     update,
@@ -39,6 +40,10 @@ inbox_items = Table(
     Column("priority", Integer, nullable=False),
     Column("reasons", JSONDocument, nullable=False),
     Column("assignee_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    # An inbox_teams id; no database reference (see migration 0006), removing a team clears it.
+    Column("team_id", Integer, nullable=True),
+    # Copied from the mention when the item enters: "earlier from this author" needs no join.
+    Column("author_handle", String(256), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("first_response_at", UTCDateTime, nullable=True),
@@ -47,6 +52,7 @@ inbox_items = Table(
     Column("version", Integer, nullable=False),
     UniqueConstraint("mention_id"),
     Index(None, "workspace_id", "status", "priority"),
+    Index(None, "workspace_id", "author_handle"),
 )
 
 inbox_activity = Table(
@@ -77,11 +83,13 @@ class Item:
     priority: int
     reasons: list[str]
     assignee_id: int | None
+    team_id: int | None
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
     version: int
+    author_handle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +108,13 @@ def _item(row: Any) -> Item:
         row.priority,
         list(row.reasons),
         row.assignee_id,
+        row.team_id,
         row.created_at,
         row.updated_at,
         row.first_response_at,
         row.resolved_at,
         row.version,
+        row.author_handle,
     )
 
 
@@ -151,6 +161,15 @@ def item_for_mention(conn: Connection, workspace_id: int, mention_id: int) -> It
         )
     ).first()
     return _item(row) if row is not None else None
+
+
+def remove_for_mention(conn: Connection, workspace_id: int, mention_id: int) -> None:
+    """Take a mention's item out of the inbox (it turned out to be the company's own answer)."""
+    conn.execute(
+        delete(inbox_items).where(
+            inbox_items.c.workspace_id == workspace_id, inbox_items.c.mention_id == mention_id
+        )
+    )
 
 
 def set_first_response(conn: Connection, item_id: int, at: datetime) -> None:
@@ -242,5 +261,16 @@ def list_items(
         query = query.where(inbox_items.c.assignee_id.is_(None))
     rows = conn.execute(
         query.order_by(inbox_items.c.priority.desc(), inbox_items.c.created_at).limit(limit)
+    )
+    return [_item(r) for r in rows]
+
+
+def by_author(conn: Connection, workspace_id: int, handle: str, *, limit: int) -> list[Item]:
+    """The author's items, newest first (any status)."""
+    rows = conn.execute(
+        select(inbox_items)
+        .where(inbox_items.c.workspace_id == workspace_id, inbox_items.c.author_handle == handle)
+        .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc())
+        .limit(limit)
     )
     return [_item(r) for r in rows]

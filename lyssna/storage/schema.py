@@ -183,6 +183,9 @@ from lyssna.storage import (  # noqa: E402, F401
     accounts,
     connector_state,
     inbox,
+    inbox_replies,
+    inbox_teams,
+    invitations,
     rollups,
     sentiment_rules,
 )

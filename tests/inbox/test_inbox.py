@@ -15,12 +15,26 @@ from lyssna.storage.database import write_transaction
 RECORDS = [
     {"id": "1", "text": "Nordbank har bra ränta", "author": "anna", "lang": "sv"},
     {"id": "2", "text": "Hur byter jag kort hos Nordbank?", "author": "olle", "lang": "sv"},
-    {"id": "3", "text": "Appen är värdelös och kraschar hela tiden, inte okej",
-     "author": {"handle": "journalisten", "followers": 120_000}, "lang": "sv"},
-    {"id": "4", "text": "Hej Olle, du byter kort i appen under Kort.", "author": "nordbank",
-     "reply_to": "2", "lang": "sv"},
-    {"id": "5", "text": "Tack @nordbank, nu funkar det", "author": "olle", "reply_to": "4",
-     "lang": "sv"},
+    {
+        "id": "3",
+        "text": "Appen är värdelös och kraschar hela tiden, inte okej",
+        "author": {"handle": "journalisten", "followers": 120_000},
+        "lang": "sv",
+    },
+    {
+        "id": "4",
+        "text": "Hej Olle, du byter kort i appen under Kort.",
+        "author": "nordbank",
+        "reply_to": "2",
+        "lang": "sv",
+    },
+    {
+        "id": "5",
+        "text": "Tack @nordbank, nu funkar det",
+        "author": "olle",
+        "reply_to": "4",
+        "lang": "sv",
+    },
 ]
 
 
@@ -58,34 +72,55 @@ def test_sync_triages_new_mentions_once(inbox):
 
 def test_assign_status_notes_and_history(inbox):
     service.sync(inbox.engine, inbox.workspace.id)
-    (item,) = [v.item for v in service.list_items(inbox.engine, inbox.workspace.id)
-               if "question" in v.item.reasons and v.mention.external_id == "2"]
-    done = service.assign(inbox.engine, inbox.workspace.id, item.id, "kari@example.no",
-                          seen_version=item.version, by="lars@example.no")
+    (item,) = [
+        v.item
+        for v in service.list_items(inbox.engine, inbox.workspace.id)
+        if "question" in v.item.reasons and v.mention.external_id == "2"
+    ]
+    done = service.assign(
+        inbox.engine,
+        inbox.workspace.id,
+        item.id,
+        "kari@example.no",
+        seen_version=item.version,
+        by="lars@example.no",
+    )
     assert done.status == "assigned" and done.version == item.version + 1
     mine = service.list_items(inbox.engine, inbox.workspace.id, assignee_email="kari@example.no")
     assert [v.item.id for v in mine] == [item.id]
     # A colleague acting on what they saw before: refused, not overwritten.
     with pytest.raises(ConflictError, match="changed by someone else"):
-        service.set_status(inbox.engine, inbox.workspace.id, item.id, "resolved",
-                           seen_version=item.version)
-    service.add_note(inbox.engine, inbox.workspace.id, item.id, "@lars kolla kortfrågan",
-                     by="kari@example.no")
-    resolved = service.set_status(inbox.engine, inbox.workspace.id, item.id, "resolved",
-                                  seen_version=done.version, by="kari@example.no")
+        service.set_status(
+            inbox.engine, inbox.workspace.id, item.id, "resolved", seen_version=item.version
+        )
+    service.add_note(
+        inbox.engine, inbox.workspace.id, item.id, "@lars kolla kortfrågan", by="kari@example.no"
+    )
+    resolved = service.set_status(
+        inbox.engine,
+        inbox.workspace.id,
+        item.id,
+        "resolved",
+        seen_version=done.version,
+        by="kari@example.no",
+    )
     assert resolved.resolved_at is not None
     conversation = service.open_item(inbox.engine, inbox.workspace.id, item.id)
     assert [a.action for a in conversation.activity] == ["replied", "assigned", "note", "status"]
     assert [r.external_id for r in conversation.replies] == ["4"]
     with pytest.raises(UserError):
-        service.set_status(inbox.engine, inbox.workspace.id, item.id, "done",
-                           seen_version=resolved.version)
+        service.set_status(
+            inbox.engine, inbox.workspace.id, item.id, "done", seen_version=resolved.version
+        )
 
 
 def test_conversation_shows_what_it_answers(inbox):
     service.sync(inbox.engine, inbox.workspace.id)
-    (thanks,) = [v for v in service.list_items(inbox.engine, inbox.workspace.id)
-                 if v.mention.external_id == "5"]
+    (thanks,) = [
+        v
+        for v in service.list_items(inbox.engine, inbox.workspace.id)
+        if v.mention.external_id == "5"
+    ]
     conversation = service.open_item(inbox.engine, inbox.workspace.id, thanks.item.id)
     assert [p.external_id for p in conversation.parents] == ["2", "4"]
     assert [e.mention.external_id for e in conversation.earlier_from_author] == ["2"]
@@ -97,8 +132,13 @@ def test_only_members_can_be_assigned(inbox):
     with write_transaction(inbox.engine) as conn:
         accounts.add_user(conn, "outsider@example.com", "not-a-hash", name="x", locale="en")
     with pytest.raises(UserError, match="not a member"):
-        service.assign(inbox.engine, inbox.workspace.id, item.id, "outsider@example.com",
-                       seen_version=item.version)
+        service.assign(
+            inbox.engine,
+            inbox.workspace.id,
+            item.id,
+            "outsider@example.com",
+            seen_version=item.version,
+        )
 
 
 def test_company_answers_on_the_platform_count_as_first_responses(inbox):
@@ -113,16 +153,21 @@ def test_company_answers_on_the_platform_count_as_first_responses(inbox):
     assert question.first_response_at is not None
     assert (question.first_response_at - question.created_at).total_seconds() == 120
     report = response_metrics(
-        inbox.engine, inbox.workspace.id, since=datetime(2026, 11, 20, tzinfo=UTC),
-        until=datetime(2026, 11, 21, tzinfo=UTC), target_hours=1.0, timezone="Europe/Stockholm",
+        inbox.engine,
+        inbox.workspace.id,
+        since=datetime(2026, 11, 20, tzinfo=UTC),
+        until=datetime(2026, 11, 21, tzinfo=UTC),
+        target_hours=1.0,
+        timezone="Europe/Stockholm",
     )
     assert report.overall.items == 3 and report.overall.answered == 1
     assert report.overall.median_hours == pytest.approx(2 / 60)
     assert report.overall.within_target == 1.0
     assert report.business_hours.items == 3 and report.off_hours.items == 0  # a Friday, 11:0x
     assert set(report.by_channel) == {"x"}
-    risky = at_risk(inbox.engine, inbox.workspace.id, 1.0,
-                    now=datetime(2026, 11, 20, 10, 50, tzinfo=UTC))
+    risky = at_risk(
+        inbox.engine, inbox.workspace.id, 1.0, now=datetime(2026, 11, 20, 10, 50, tzinfo=UTC)
+    )
     assert {r.item_id for r in risky} == {views["3"].item.id, views["5"].item.id}
     assert not any(r.breached for r in risky)
 
@@ -140,8 +185,9 @@ def test_the_strategy_report_measures_first_response_from_the_inbox(inbox):
         "  - {name: Fast on X, metric: first_response_time, target: 1m, channel: x}\n"
     )
     assert problems == [] and parsed is not None
-    report = build_report(inbox, parsed, timedelta(days=1),
-                          now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    report = build_report(
+        inbox, parsed, timedelta(days=1), now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    )
     fast, fast_x = report.results
     assert fast.status == "green" and fast.current == pytest.approx(2 / 60)
     assert "median first response of 1 answered inbox items" in fast.note
@@ -160,8 +206,20 @@ def test_the_strategy_decides_who_may_answer_on_a_channel(inbox):
     service.sync(inbox.engine, inbox.workspace.id)
     item = service.list_items(inbox.engine, inbox.workspace.id)[0].item
     with pytest.raises(UserError, match="service answer on x"):
-        service.assign(inbox.engine, inbox.workspace.id, item.id, "lars@example.no",
-                       seen_version=item.version, strategy=parsed)
-    done = service.assign(inbox.engine, inbox.workspace.id, item.id, "kari@example.no",
-                          seen_version=item.version, strategy=parsed)
+        service.assign(
+            inbox.engine,
+            inbox.workspace.id,
+            item.id,
+            "lars@example.no",
+            seen_version=item.version,
+            strategy=parsed,
+        )
+    done = service.assign(
+        inbox.engine,
+        inbox.workspace.id,
+        item.id,
+        "kari@example.no",
+        seen_version=item.version,
+        strategy=parsed,
+    )
     assert done.status == "assigned"

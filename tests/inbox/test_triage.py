@@ -8,8 +8,14 @@ def facts(text, sentiment="neutral", score=0.0, author="kund", followers=None, d
 
 
 def test_questions_in_five_languages():
-    for text in ["Hur byter jag abonnemang", "Hvordan logger jeg inn", "Hvornår kommer strømmen",
-                 "Onko teillä vikaa", "When will the app work", "Funkar appen nu?"]:
+    for text in [
+        "Hur byter jag abonnemang",
+        "Hvordan logger jeg inn",
+        "Hvornår kommer strømmen",
+        "Onko teillä vikaa",
+        "When will the app work",
+        "Funkar appen nu?",
+    ]:
         assert is_question(text), text
     assert not is_question("Tack för hjälpen idag")
 
