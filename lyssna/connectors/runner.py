@@ -49,6 +49,8 @@ MAX_BACKOFF = timedelta(hours=6)
 # The workspace's analyser (its pinned terms, its learnt model) is rebuilt this often, so
 # corrections made while listening take effect without a restart.
 ANALYZER_REFRESH = timedelta(minutes=10)
+# How often the listen loop looks for inbox replies to send (lyssna.inbox.sending).
+SEND_EVERY = timedelta(seconds=5)
 
 
 @dataclass(slots=True)
@@ -139,8 +141,28 @@ class Runner:
         ]
 
     async def run_once(self) -> list[PollOutcome]:
-        """Poll every source once, whatever its schedule, side by side."""
-        return list(await asyncio.gather(*(self._poll_guarded(s) for s in self.sources())))
+        """Poll every source once, whatever its schedule, side by side; then send the inbox
+        replies that are due."""
+        outcomes = list(await asyncio.gather(*(self._poll_guarded(s) for s in self.sources())))
+        await self.send_replies()
+        return outcomes
+
+    async def send_replies(self) -> None:
+        """Send the inbox's queued replies that are due, and recover interrupted attempts.
+
+        In a thread with its own loop: it writes to the database, which may wait for a lock,
+        and the polls must not wait with it. A failure is logged and tried again next time.
+        """
+        from lyssna.inbox.sending import drain, pending_work
+
+        def run() -> None:
+            if pending_work(self.ctx.engine, self.ctx.workspace.id):
+                asyncio.run(drain(self.ctx))
+
+        try:
+            await asyncio.to_thread(run)
+        except Exception:
+            log.exception("sending inbox replies failed; trying again later")
 
     async def run_forever(
         self,
@@ -151,10 +173,17 @@ class Runner:
     ) -> None:
         """Poll sources as they fall due until `stop` is set; running polls finish first."""
         running: dict[str, asyncio.Task[PollOutcome]] = {}
+        sending: asyncio.Task[None] | None = None
+        sent_at: datetime | None = None
         while not stop.is_set():
             for record in self.due(self.clock()):
                 if record.name not in running:
                     running[record.name] = asyncio.create_task(self._poll_guarded(record))
+            now = self.clock()
+            if (sending is None or sending.done()) and (
+                sent_at is None or now - sent_at >= SEND_EVERY
+            ):
+                sending, sent_at = asyncio.create_task(self.send_replies()), now
             for name, task in list(running.items()):
                 if task.done():
                     del running[name]
@@ -166,6 +195,8 @@ class Runner:
                 pass
         if running:
             await asyncio.gather(*running.values())
+        if sending is not None:
+            await sending
 
     # --- one poll -------------------------------------------------------------------------
 

@@ -263,3 +263,14 @@ def test_an_attempt_taken_over_by_a_recovery_records_only_a_success(chat, platfo
     with write_transaction(chat.engine) as conn:
         sending._record(conn, chat.ws, mine, accepted, utcnow())
     assert replies.get(chat.engine, chat.ws, reply.id).reply.external_id == "post-9"
+
+
+def test_lyssna_listen_sends_what_is_due(chat, platform):
+    """`lyssna listen` (the runner) drains the queue after polling."""
+    from lyssna.connectors.runner import Runner
+
+    reply = write(chat)
+    outcomes = asyncio.run(Runner(chat.ctx).run_once())
+    assert [o.source for o in outcomes] == ["room"]
+    assert replies.get(chat.engine, chat.ws, reply.id).reply.state == "sent"
+    assert len(platform.posts) == 1
