@@ -20,7 +20,10 @@ from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 
 sources_app = typer.Typer(
-    help="Where mentions are collected: feeds, Mastodon, Hacker News, Bluesky, Reddit, YouTube, X.",
+    help=(
+        "Where mentions are collected: feeds, Mastodon, Hacker News, Bluesky, Reddit, YouTube, "
+        "X, Facebook Pages, Instagram, LinkedIn pages."
+    ),
     no_args_is_help=True,
 )
 
@@ -42,6 +45,9 @@ _OPTIONS = {
     "videos": "--video",
     "channels": "--channel",
     "comment_queries": "--comment-query",
+    "page": "--page",
+    "account": "--account",
+    "organization": "--organization",
     "interval_seconds": "--interval",
 }
 
@@ -59,22 +65,33 @@ def _options_message(message: str) -> str:
 @guarded
 def sources_add(
     kind: str = typer.Argument(
-        ..., help="Source type: rss, mastodon, hackernews, bluesky, reddit, youtube, x"
+        ...,
+        help=(
+            "Source type: rss, mastodon, hackernews, bluesky, reddit, youtube, x, facebook, "
+            "instagram, linkedin"
+        ),
     ),
     name: str = typer.Argument(..., help="A name for this source, e.g. matbloggen"),
     url: str | None = typer.Option(None, "--url", help="rss: the feed's address"),
     instance: str | None = typer.Option(None, "--instance", help="mastodon: the server"),
     service: str | None = typer.Option(
-        None, "--service", help="bluesky, hackernews, reddit, youtube, x: API base URL"
+        None,
+        "--service",
+        help="bluesky, hackernews, reddit, youtube, x, facebook, instagram, linkedin: API base URL",
     ),
-    hashtag: list[str] | None = typer.Option(None, "--hashtag", help="mastodon (repeatable)"),
+    hashtag: list[str] | None = typer.Option(
+        None, "--hashtag", help="mastodon, instagram (repeatable, without #)"
+    ),
     query: list[str] | None = typer.Option(
         None, "--query", help="everything but rss: search words (repeatable)"
     ),
     token_env: str | None = typer.Option(
         None,
         "--token-env",
-        help="mastodon, x: name of the environment variable holding the access/bearer token",
+        help=(
+            "mastodon, x, facebook, instagram, linkedin: name of the environment variable "
+            "holding the access/bearer token"
+        ),
     ),
     token: str | None = typer.Option(
         None, "--token", help="The token itself (stored in the database; prefer --token-env)"
@@ -107,6 +124,13 @@ def sources_add(
     comment_query: list[str] | None = typer.Option(
         None, "--comment-query", help="youtube: only comments with these words (repeatable)"
     ),
+    page: str | None = typer.Option(None, "--page", help="facebook: the Page's numeric id"),
+    account: str | None = typer.Option(
+        None, "--account", help="instagram: the Instagram business account's numeric id"
+    ),
+    organization: str | None = typer.Option(
+        None, "--organization", help="linkedin: the organization's id or urn:li:organization:ID"
+    ),
     interval: int | None = typer.Option(None, "--interval", help="Seconds between polls"),
 ) -> None:
     """Add a source; `lyssna listen` starts collecting from it.
@@ -122,6 +146,10 @@ def sources_add(
           --client-id-env REDDIT_CLIENT_ID --secret-env REDDIT_SECRET --username lyssna_bot
       lyssna sources add youtube yt --query elvåra --key-env YOUTUBE_API_KEY
       lyssna sources add x twitter --query elvåra --token-env X_BEARER_TOKEN
+      lyssna sources add facebook fb --page 100000000000001 --token-env FB_PAGE_TOKEN
+      lyssna sources add instagram ig --account 17841400000000001 --hashtag elvåra \\
+          --token-env IG_TOKEN
+      lyssna sources add linkedin li --organization 2414183 --token-env LINKEDIN_TOKEN
     """
     if token and token_env:
         raise UserError("give --token-env or --token, not both")
@@ -142,6 +170,9 @@ def sources_add(
         "videos": video or None,
         "channels": channel or None,
         "comment_queries": comment_query or None,
+        "page": page,
+        "account": account,
+        "organization": organization,
         "interval_seconds": interval,
     }
     options = {k: v for k, v in options.items() if v is not None}

@@ -17,6 +17,7 @@ _BUILTIN: dict[str, str] = {
     "reddit": "lyssna.connectors.reddit.client:RedditConnector",
     "youtube": "lyssna.connectors.youtube.client:YouTubeConnector",
     "x": "lyssna.connectors.x.client:XConnector",
+    "facebook": "lyssna.connectors.facebook.client:FacebookConnector",
 }
 _registered: dict[str, type[Connector]] = {}
 

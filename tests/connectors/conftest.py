@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,3 +33,26 @@ def server() -> Iterator[FakeServer]:
     fake = FakeServer().start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def sources_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """`lyssna sources ARGS...` against a fresh home and workspace; returns the click result."""
+    import typer
+    from typer.testing import CliRunner
+
+    from lyssna.cli import common
+    from lyssna.cli.sources import sources_app
+    from lyssna.core.settings import load_settings
+    from lyssna.workspace import init_workspace
+
+    monkeypatch.setenv("LYSSNA_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LYSSNA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LYSSNA_WORKSPACE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    common.set_global_flags()
+    init_workspace(load_settings()).engine.dispose()
+    app = typer.Typer()
+    app.add_typer(sources_app, name="sources")
+    runner = CliRunner()
+    return lambda *args, **kw: runner.invoke(app, ["sources", *args], **kw)

@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 
-from tests.connectors.fakes import bluesky, feeds, hackernews, mastodon, reddit, x, youtube
+from tests.connectors.fakes import (
+    bluesky,
+    facebook,
+    feeds,
+    hackernews,
+    mastodon,
+    reddit,
+    x,
+    youtube,
+)
 from tests.connectors.fakes.server import FakeServer
 
 
@@ -147,6 +156,21 @@ def x_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
     )
 
 
+def facebook_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = facebook.FakeFacebook(server)
+    monkeypatch.setenv("TEST_FB_TOKEN", facebook.PAGE_TOKEN)
+    monkeypatch.setenv("WRONG_FB_TOKEN", "not-the-token")
+    config = {"page": facebook.PAGE_ID, "token": {"$env": "TEST_FB_TOKEN"}, "service": fake.url}
+    return Harness(
+        "facebook",
+        config,
+        lambda text: fake.post(f"Elvåra: {text}"),
+        f"/{facebook.VERSION}/{facebook.PAGE_ID}/feed",
+        {**config, "token": {"$env": "WRONG_FB_TOKEN"}},
+        fake,
+    )
+
+
 HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "rss": rss,
     "mastodon": mastodon_,
@@ -155,4 +179,5 @@ HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "reddit": reddit_,
     "youtube": youtube_,
     "x": x_,
+    "facebook": facebook_,
 }
