@@ -195,7 +195,7 @@ class HttpClient:
                     return response
                 error = classify(response, where, retired=retired)
                 if not isinstance(error, RetriableError):
-                    raise _with_hint(error, hints)
+                    raise with_hint(error, hints)
                 last = error
                 reached = reached or response.status_code not in _REFUSED_UNREAD
                 delay = self._server_delay(response)
@@ -213,7 +213,7 @@ class HttpClient:
         assert last is not None
         if creates and reached:
             raise _outcome_unknown(last, hints)
-        raise _with_hint(last, hints)
+        raise with_hint(last, hints)
 
     async def _send(
         self,
@@ -372,10 +372,11 @@ def _outcome_unknown(error: ConnectorError, hints: Hints | None) -> ConnectorErr
     unknown = OutcomeUnknownError(
         f"{error.reason}; the request may have reached it, so whether it was done is unknown"
     )
-    return _with_hint(unknown, hints)
+    return with_hint(unknown, hints)
 
 
-def _with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:
+def with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:
+    """`error` with the first hint for its kind added to its reason."""
     for kind, hint in (hints or {}).items():
         if isinstance(error, kind):
             error.reason = f"{error.reason}. {hint}"

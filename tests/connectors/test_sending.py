@@ -28,7 +28,7 @@ from lyssna.connectors.base import (
 )
 from lyssna.connectors.bluesky.sender import record_key
 from tests.connectors.conftest import fast_http
-from tests.connectors.fakes import bluesky, mastodon
+from tests.connectors.fakes import bluesky, mastodon, reddit
 from tests.connectors.fakes.server import FakeServer
 
 NOW = datetime.now(UTC)
@@ -338,3 +338,123 @@ def test_bluesky_record_keys_are_timestamp_identifiers():
     for key in keys:
         assert len(key) == 13 and key[0] in "234567abcdefghij"
         assert set(key) <= set("234567abcdefghijklmnopqrstuvwxyz")
+
+
+# --- Reddit ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rdt(server: FakeServer, monkeypatch: pytest.MonkeyPatch):
+    fake = reddit.FakeReddit(server)
+    monkeypatch.setenv("R_ID", reddit.CLIENT_ID)
+    monkeypatch.setenv("R_SECRET", reddit.CLIENT_SECRET)
+    monkeypatch.setenv("R_PASSWORD", reddit.PASSWORD)
+    config = {
+        "subreddits": ["elvara"],
+        "client_id": {"$env": "R_ID"},
+        "client_secret": {"$env": "R_SECRET"},
+        "username": reddit.USERNAME,
+        "password": {"$env": "R_PASSWORD"},
+        "publish_subreddit": "r/elvara",
+        "service": fake.url,
+        "auth_service": fake.url,
+    }
+    return fake, config
+
+
+def test_reddit_replies_to_a_comment_and_to_a_post(rdt):
+    fake, config = rdt
+    story = fake.post("Elvåra i Bergen", "Någon som varit där?")
+    asked = fake.comment("Har Elvåra glutenfritt?", story["data"]["name"])
+    item = mentions("reddit", config)[0]
+    sent = send("reddit", config, reply_to("reddit", item, "Ja, alla dagar!"))
+    [reply] = fake.replies_to(asked["data"]["name"])
+    assert reply["data"]["body"] == "Ja, alla dagar!" and reply["data"]["author"] == reddit.USERNAME
+    assert sent.external_id == reply["data"]["name"]
+    assert sent.url == f"https://www.reddit.com{reply['data']['permalink']}"
+    on_post = Outgoing("k-2", "Välkomna!", reply_to_id=story["data"]["name"])
+    send("reddit", config, on_post)
+    assert [c["data"]["body"] for c in fake.replies_to(story["data"]["name"])] == [
+        "Har Elvåra glutenfritt?",
+        "Välkomna!",
+    ]
+    request = fake.server.requests_to("/api/comment")[-1]
+    assert request.form() == {
+        "thing_id": story["data"]["name"],
+        "text": "Välkomna!",
+        "api_type": "json",
+    }
+
+
+def test_reddit_publishes_a_text_post_titled_by_its_first_line(rdt):
+    fake, config = rdt
+    sent = send("reddit", config, post("Vi öppnar i Bergen\n\nFrån 1 december, välkomna!"))
+    [ours] = fake.ours("t3")
+    assert ours["data"]["title"] == "Vi öppnar i Bergen"
+    assert ours["data"]["selftext"] == "Från 1 december, välkomna!"
+    assert ours["data"]["subreddit"] == "elvara"
+    assert sent.external_id == ours["data"]["name"]
+
+
+def test_reddit_without_a_password_or_subreddit_says_what_to_configure(rdt):
+    fake, config = rdt
+    reading = {k: v for k, v in config.items() if k not in ("password", "publish_subreddit")}
+    with pytest.raises(SendingNotSupportedError, match="password"):
+        send("reddit", reading, Outgoing("k", "Hej", reply_to_id="t1_abc"))
+    no_subreddit = {k: v for k, v in config.items() if k != "publish_subreddit"}
+    with pytest.raises(SendingNotSupportedError, match="publish_subreddit"):
+        send("reddit", no_subreddit, post("Hej"))
+    assert fake.server.requests_to("/api/") == []
+
+
+def test_reddit_refusals_are_clear(rdt, monkeypatch: pytest.MonkeyPatch):
+    fake, config = rdt
+    monkeypatch.setenv("R_WRONG", "not-the-password")
+    with pytest.raises(AuthError, match="invalid_grant") as refused:  # before a token exists
+        send("reddit", {**config, "password": {"$env": "R_WRONG"}}, post("Hej"))
+    assert "$R_WRONG" in refused.value.reason and "not-the-password" not in refused.value.reason
+    story = fake.post("Elvåra", "?")
+    target = story["data"]["name"]
+    with pytest.raises(RequestRejectedError, match="NO_TEXT") as empty:
+        send("reddit", config, Outgoing("k", "  ", reply_to_id=target))
+    assert "we need something here" in empty.value.reason
+    story["data"]["archived"] = True
+    with pytest.raises(RequestRejectedError, match="TOO_OLD"):
+        send("reddit", config, Outgoing("k", "Hej", reply_to_id=target))
+    with pytest.raises(RequestRejectedError, match="TOO_LONG"):
+        send("reddit", config, post("x" * 301))
+    fake.comment_budget = 0
+    with pytest.raises(RateLimitedError, match="RATELIMIT") as limited:
+        send("reddit", config, post("Hej"))
+    assert limited.value.retry_at is not None
+    assert limited.value.retry_at > datetime.now(UTC) + timedelta(minutes=8)
+    assert fake.ours() == []
+
+
+@pytest.mark.parametrize("how", ["hang up", "timeout"])
+def test_reddit_a_lost_answer_is_not_sent_again_and_is_found(rdt, how: str):
+    fake, config = rdt
+    asked = fake.comment("Elvåra?", "t3_zzzzz", subreddit="elvara")
+    item = mentions("reddit", config)[0]
+    message = reply_to("reddit", item, "Svar!", first_attempt_at=NOW)
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("reddit", config, message)
+    [reply] = fake.replies_to(asked["data"]["name"])
+    assert len(fake.server.requests_to("/api/comment")) == 1  # never sent twice
+    assert find_sent("reddit", config, message).external_id == reply["data"]["name"]
+    published = post("Nyhet\n\nText")
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("reddit", config, published)
+    assert find_sent("reddit", config, published).external_id == fake.ours("t3")[0]["data"]["name"]
+
+
+def test_reddit_find_sent_is_none_when_nothing_was_posted(rdt):
+    fake, config = rdt
+    asked = fake.comment("Elvåra?", "t3_zzzzz", subreddit="elvara")
+    item = mentions("reddit", config)[0]
+    send("reddit", config, reply_to("reddit", item, "Ett annat svar", key="x"))
+    assert find_sent("reddit", config, reply_to("reddit", item, "Svar!")) is None
+    assert find_sent("reddit", config, post("Nyhet")) is None
+    assert fake.replies_to(asked["data"]["name"])  # only the other answer

@@ -1,4 +1,5 @@
-"""What a Reddit source is: searches, subreddits to read comments of, and an app's credentials."""
+"""What a Reddit source is: searches, subreddits to read comments of, an app's credentials, and
+(to post) the account's password and where new posts go."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ class RedditConfig(SourceConfig):
     client_id: Secret
     client_secret: Secret
     username: str | None = None  # your Reddit account, named in the User-Agent Reddit asks for
+    # The account's password: the "script" app then acts as the account (replies, posts).
+    password: Secret | None = None
+    publish_subreddit: str | None = None  # where new posts go, without r/
     service: str = API
     auth_service: str = AUTH
     page_size: int = Field(100, ge=1, le=100)  # Reddit's maximum
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("client_id", "client_secret")
+    secret_fields: ClassVar[tuple[str, ...]] = ("client_id", "client_secret", "password")
 
     @field_validator("service", "auth_service")
     @classmethod
@@ -35,8 +39,13 @@ class RedditConfig(SourceConfig):
     @field_validator("subreddits")
     @classmethod
     def _subreddits(cls, values: list[str]) -> list[str]:
-        cleaned = [v.strip().removeprefix("/").removeprefix("r/").strip("/") for v in values]
+        cleaned = [_subreddit(v) for v in values]
         return list(dict.fromkeys(v for v in cleaned if v))
+
+    @field_validator("publish_subreddit")
+    @classmethod
+    def _publish_subreddit(cls, value: str | None) -> str | None:
+        return _subreddit(value) or None if value else None
 
     @field_validator("username")
     @classmethod
@@ -47,4 +56,10 @@ class RedditConfig(SourceConfig):
     def _something_to_read(self) -> RedditConfig:
         if not self.queries and not self.subreddits:
             raise ValueError("give at least one --query or --subreddit")
+        if self.password is not None and self.username is None:
+            raise ValueError("the password is the account's: give --username too")
         return self
+
+
+def _subreddit(value: str) -> str:
+    return value.strip().removeprefix("/").removeprefix("r/").strip("/")

@@ -1,8 +1,12 @@
-"""Reddit as its API documents it: application-only OAuth, listings paged by fullname, budgets."""
+"""Reddit as its API documents it: application-only OAuth, listings paged by fullname, budgets;
+a script app acting as its account (password grant), commenting and submitting with errors in
+`json.errors`, and the account's own comments and posts.
+"""
 
 from __future__ import annotations
 
 import base64
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -11,7 +15,16 @@ from tests.connectors.fakes.server import FakeServer, Request, Response, json_re
 
 CLIENT_ID = "p-jcoLKBynTLew"
 CLIENT_SECRET = "gko_LXELoV07ZBNUXrvWZfzE3aI"
+USERNAME = "lyssna_bot"  # the account that owns the script app
+PASSWORD = "correct-horse-battery-staple"
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+MAX_BODY = 10_000
+MAX_TITLE = 300
+
+
+def _errors(*errors: list[Any], **extra: Any) -> Response:
+    """A refusal as Reddit gives it with api_type=json: 200, and the reasons in json.errors."""
+    return json_response({"json": {"errors": list(errors), **extra}})
 
 
 def _unauthorized() -> Response:
@@ -26,6 +39,9 @@ class FakeReddit:
         self.things: list[dict[str, Any]] = []  # listing children, oldest first
         self.subreddits = {"elvara": "public", "hemligt": "private"}
         self.valid_tokens: set[str] = set()
+        self.user_tokens: set[str] = set()  # tokens that act as USERNAME
+        self.comment_budget = 100  # comments and posts before RATELIMIT
+        self._lost: list[Response] = []
         self.tokens_issued = 0
         self.budget = budget
         self.used = 0.0
@@ -34,6 +50,10 @@ class FakeReddit:
         server.route("POST", "/api/v1/access_token")(self._access_token)
         server.route("GET", "/search")(self._search)
         server.route("GET", "/r/(?P<sub>[^/]+)/comments")(self._comments)
+        server.route("POST", "/api/comment")(self._comment)
+        server.route("POST", "/api/submit")(self._submit)
+        server.route("GET", "/user/(?P<user>[^/]+)/comments")(self._user_things("t1"))
+        server.route("GET", "/user/(?P<user>[^/]+)/submitted")(self._user_things("t3"))
 
     @property
     def url(self) -> str:
@@ -119,17 +139,41 @@ class FakeReddit:
             given = ""
         if given != f"{CLIENT_ID}:{CLIENT_SECRET}":
             return _unauthorized()
-        if grant != "client_credentials":
+        if grant not in ("client_credentials", "password"):
             return json_response({"error": "unsupported_grant_type"})  # Reddit says so with 200
+        user = grant == "password"
+        if user and ((form.get("username") or [None])[0], (form.get("password") or [None])[0]) != (
+            USERNAME,
+            PASSWORD,
+        ):
+            return json_response({"error": "invalid_grant"})
         self.tokens_issued += 1
         token = f"eyJhbGciOi-{self.tokens_issued}"
         self.valid_tokens.add(token)
+        if user:
+            self.user_tokens.add(token)
         return json_response(
             {"access_token": token, "token_type": "bearer", "expires_in": 86400, "scope": "*"}
         )
 
     def revoke_tokens(self) -> None:
         self.valid_tokens.clear()
+        self.user_tokens.clear()
+
+    def lose_next_answer(self, how: str = "hang up") -> None:
+        """Store the next comment or post, then lose the answer: hang up, or answer too late."""
+        self._lost.append(Response(hang_up=True) if how == "hang up" else Response(delay=1.5))
+
+    def ours(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """What our account wrote (listing children), oldest first."""
+        return [
+            c
+            for c in self.things
+            if c["data"]["author"] == USERNAME and (kind is None or c["kind"] == kind)
+        ]
+
+    def replies_to(self, fullname: str) -> list[dict[str, Any]]:
+        return [c for c in self.things if c["data"].get("parent_id") == fullname]
 
     # --- oauth.reddit.com --------------------------------------------------------------------
 
@@ -203,6 +247,115 @@ class FakeReddit:
             c for c in self.things if c["kind"] == "t1" and c["data"]["subreddit"].lower() == sub
         ]
         return self._listing(found, request)
+
+    # --- writing, as the account ---------------------------------------------------------------
+
+    def _as_account(self, request: Request) -> Response | None:
+        if request.bearer not in self.valid_tokens:
+            return self._budgeted(_unauthorized())
+        if request.bearer not in self.user_tokens:  # an app-only token cannot post
+            return self._budgeted(json_response({"message": "Forbidden", "error": 403}, 403))
+        return None
+
+    def _spend(self) -> Response | None:
+        if self.comment_budget > 0:
+            self.comment_budget -= 1
+            return None
+        return _errors(
+            [
+                "RATELIMIT",
+                "Looks like you've been doing that a lot. Take a break for 9 minutes before "
+                "trying again.",
+                "ratelimit",
+            ],
+            ratelimit=540.0,
+        )
+
+    def _answer(self, body: dict[str, Any]) -> Response:
+        return self._lost.pop(0) if self._lost else self._budgeted(json_response(body))
+
+    def _comment(self, request: Request) -> Response:
+        refused = self._as_account(request)
+        if refused:
+            return refused
+        form = request.form()
+        if form.get("api_type") != "json":
+            return Response(200, b"<html>jquery</html>", {"Content-Type": "text/html"})
+        parent_name, text = form.get("thing_id", ""), form.get("text", "")
+        parent = next((c for c in self.things if c["data"]["name"] == parent_name), None)
+        if parent is None:
+            return _errors(["INVALID_ID", "that is not a valid id", "thing_id"])
+        if parent["data"].get("archived"):
+            return _errors(
+                ["TOO_OLD", "that's a piece of history now; it's too late to reply to it", "parent"]
+            )
+        if parent["data"].get("locked"):
+            return _errors(["THREAD_LOCKED", "Comments are locked.", "parent"])
+        if not text.strip():
+            return _errors(["NO_TEXT", "we need something here", "text"])
+        if len(text) > MAX_BODY:
+            return _errors(["TOO_LONG", f"this is too long (max: {MAX_BODY})", "text"])
+        limited = self._spend()
+        if limited:
+            return limited
+        child = self.comment(
+            text, parent_name, author=USERNAME, created_utc=time.time(), created=time.time()
+        )
+        if parent_name.startswith("t1_"):
+            child["data"]["link_id"] = parent["data"]["link_id"]
+        return self._answer({"json": {"errors": [], "data": {"things": [child]}}})
+
+    def _submit(self, request: Request) -> Response:
+        refused = self._as_account(request)
+        if refused:
+            return refused
+        form = request.form()
+        sub = form.get("sr", "").lower()
+        if self.subreddits.get(sub) != "public":
+            return _errors(["SUBREDDIT_NOEXIST", "that community doesn't exist", "sr"])
+        if form.get("kind") != "self":
+            return _errors(["NO_URL", "a url is required", "url"])
+        title = form.get("title", "")
+        if not title.strip():
+            return _errors(["NO_TEXT", "we need something here", "title"])
+        if len(title) > MAX_TITLE:
+            return _errors(["TOO_LONG", f"this is too long (max: {MAX_TITLE})", "title"])
+        limited = self._spend()
+        if limited:
+            return limited
+        child = self.post(
+            title,
+            form.get("text", ""),
+            author=USERNAME,
+            subreddit=sub,
+            created_utc=time.time(),
+            created=time.time(),
+        )
+        data = child["data"]
+        return self._answer(
+            {
+                "json": {
+                    "errors": [],
+                    "data": {
+                        "url": f"https://www.reddit.com{data['permalink']}",
+                        "drafts_count": 0,
+                        "id": data["id"],
+                        "name": data["name"],
+                    },
+                }
+            }
+        )
+
+    def _user_things(self, kind: str):
+        def handler(request: Request) -> Response:
+            refused = self._refused(request)
+            if refused:
+                return refused
+            user = request.match["user"] if request.match else ""
+            found = [c for c in self.things if c["kind"] == kind and c["data"]["author"] == user]
+            return self._listing(sorted(found, key=lambda c: c["data"]["created_utc"]), request)
+
+        return handler
 
 
 def _base36(number: int) -> str:
