@@ -16,7 +16,7 @@ from lyssna.cli.inbox import inbox_app
 from lyssna.cli.listening import ingest, quarantine_app, search, stats, topics_app
 from lyssna.cli.sources import listen, sources_app
 from lyssna.cli.strategy import strategy_app
-from lyssna.cli.web import serve, users_app
+from lyssna.cli.web import recount, serve, users_app
 from lyssna.workspace import init_workspace
 
 app = typer.Typer(
@@ -98,6 +98,7 @@ app.add_typer(strategy_app, name="strategy")
 app.add_typer(sources_app, name="sources")
 app.command()(listen)
 app.command()(serve)
+app.command()(recount)
 app.add_typer(users_app, name="users")
 app.add_typer(inbox_app, name="inbox")
 app.command("analyze", help="Language and sentiment for JSON Lines records (stdin or FILE).")(

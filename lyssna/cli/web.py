@@ -1,4 +1,5 @@
-"""`lyssna serve` and `lyssna users`: run the web app, and manage who may sign in."""
+"""`lyssna serve`, `lyssna users` and `lyssna recount`: run the web app, manage who may sign in,
+recount the dashboard's counts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import lyssna.storage.schema  # noqa: F401
 from lyssna.cli import common
 from lyssna.cli.common import console, guarded
 from lyssna.storage.accounts import ROLES
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # what `lyssna serve` listens on by default
 
 users_app = typer.Typer(help="Users who sign in to the web app and the API.", no_args_is_help=True)
 
@@ -32,6 +35,33 @@ def serve(
     run(ctx.settings, host, port)
 
 
+@guarded
+def recount() -> None:
+    """Count the dashboard's hourly figures again from the stored mentions of the workspace (-w).
+
+    Ingest, corrections and topic changes keep them exact; recount after changing mentions in
+    the database by hand. Safe to run at any time (a million mentions take about a minute).
+
+    Examples:
+      lyssna recount
+      lyssna -w acme recount
+    """
+    import time
+
+    from lyssna.storage import rollups
+    from lyssna.storage.database import write_transaction
+
+    ctx = common.workspace()
+    started = time.perf_counter()
+    with write_transaction(ctx.engine) as conn:
+        rows = rollups.rebuild(conn, ctx.workspace.id)
+    console.print(
+        f"Recounted workspace [bold]{ctx.workspace.slug}[/]: {rows:,} hourly counts "
+        f"in {time.perf_counter() - started:.1f} s.",
+        highlight=False,
+    )
+
+
 @users_app.command("add")
 @guarded
 def add_user(
@@ -51,7 +81,7 @@ def add_user(
     if role not in ROLES:
         raise common.fail(f"unknown role {role!r}: use one of {', '.join(reversed(ROLES))}")
     ctx = common.workspace()
-    user, password = auth.invite(ctx.engine, ctx.workspace.id, email, role)  # type: ignore[arg-type]
+    user, password = auth.add_member(ctx.engine, ctx.workspace.id, email, role)  # type: ignore[arg-type]
     console.print(
         f"{user.email} is {role} of workspace [bold]{ctx.workspace.slug}[/].", highlight=False
     )
@@ -61,6 +91,44 @@ def add_user(
             "They can change it under Account after signing in.",
             highlight=False,
         )
+
+
+@users_app.command("invite")
+@guarded
+def invite_user(
+    email: str = typer.Argument(..., help="The person's email address (their sign-in name)"),
+    role: str = typer.Option(
+        "viewer", "--role", help=f"Role in the workspace: {', '.join(reversed(ROLES))}"
+    ),
+) -> None:
+    """Invite someone to the workspace (-w): prints a one-time link where they set a password.
+
+    The link works once, for 7 days; send it to them yourself. It starts with LYSSNA_PUBLIC_URL
+    (the address people open Lyssna at), or http://127.0.0.1:8000 when that is not set.
+
+    Examples:
+      lyssna users invite bo@example.com --role responder
+      LYSSNA_PUBLIC_URL=https://lyssna.example.com lyssna -w acme users invite eva@example.com
+    """
+    from lyssna.web import auth
+
+    if role not in ROLES:
+        raise common.fail(f"unknown role {role!r}: use one of {', '.join(reversed(ROLES))}")
+    ctx = common.workspace()
+    invited = auth.invite(ctx.engine, ctx.workspace.id, email, role)  # type: ignore[arg-type]
+    console.print(
+        f"{invited.user.email} is {role} of workspace [bold]{ctx.workspace.slug}[/].",
+        highlight=False,
+    )
+    link = invited.link(ctx.settings.public_url or DEFAULT_PUBLIC_URL)
+    if link and invited.expires_at:
+        console.print(
+            f"Setup link (works once, until {invited.expires_at:%Y-%m-%d %H:%M} UTC):\n{link}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print("They already have an account: they sign in as usual.", highlight=False)
 
 
 @users_app.command("list")

@@ -30,6 +30,9 @@ class Settings(BaseModel):
     # Processes for the CPU-heavy half of ingest (normalise, analyse, match); 0: one per core.
     ingest_workers: int = 0
     ingest_batch_size: int = 2000
+    # The address people open the web app at (https://lyssna.example.com), for links the app
+    # hands out, such as invitations; the web app falls back to the address it was reached at.
+    public_url: str | None = None
 
     @field_validator("workspace")
     @classmethod
@@ -80,6 +83,7 @@ _ENV_KEYS = {
     "workspace": "LYSSNA_WORKSPACE",
     "ingest_workers": "LYSSNA_INGEST_WORKERS",
     "ingest_batch_size": "LYSSNA_INGEST_BATCH_SIZE",
+    "public_url": "LYSSNA_PUBLIC_URL",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
-from lyssna.storage import accounts
+from lyssna.storage import accounts, invitations
 from lyssna.storage.accounts import Membership, Role, User
 from lyssna.storage.database import write_transaction
 
@@ -33,6 +33,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 20
 MIN_PASSWORD_LENGTH = 10
+INVITATION_LIFETIME = timedelta(days=7)
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so both cases take the same time.
@@ -177,18 +178,24 @@ def change_password(
         accounts.remove_sessions_of(conn, user_id, keep=keep_session)
 
 
-def invite(
-    engine: Engine, workspace_id: int, email: str, role: Role, *, locale: str = "en"
-) -> tuple[User, str | None]:
-    """Add a user to a workspace with a role; a new user gets a one-time password (returned).
-
-    An existing user keeps their password (None is returned) and just gains the membership.
-    """
+def _check_invitee(email: str, role: str) -> str:
     email = email.strip().lower()
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         raise UserError(f"{email!r} is not an email address")
     if role not in accounts.ROLES:
         raise UserError(f"unknown role {role!r}")
+    return email
+
+
+def add_member(
+    engine: Engine, workspace_id: int, email: str, role: Role, *, locale: str = "en"
+) -> tuple[User, str | None]:
+    """Add a user to a workspace with a role; a new user gets a one-time password (returned).
+
+    An existing user keeps their password (None is returned) and just gains the membership.
+    For the first owner, from the command line; the web app invites with a link (`invite`).
+    """
+    email = _check_invitee(email, role)
     password: str | None = None
     with write_transaction(engine) as conn:
         found = accounts.find_user_by_email(conn, email)
@@ -199,6 +206,83 @@ def invite(
             user = found[0]
         accounts.set_membership(conn, user.id, workspace_id, role)
     return user, password
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    user: User
+    # The secret of a one-time setup link (None: the user already has a password and simply
+    # gained the membership). Only its hash is stored: shown once, by the caller.
+    token: str | None
+    expires_at: datetime | None
+
+    def link(self, base_url: str) -> str | None:
+        return setup_link(base_url, self.token) if self.token else None
+
+
+class InvitationInvalid(UserError):
+    """The setup link is unknown, used or expired."""
+
+
+def setup_link(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/invite/{token}"
+
+
+def invite(
+    engine: Engine,
+    workspace_id: int,
+    email: str,
+    role: Role,
+    *,
+    locale: str = "en",
+    invited_by: int | None = None,
+) -> Invited:
+    """Add a user to a workspace with a role; someone new gets a link to set their password.
+
+    The link works once, for INVITATION_LIFETIME. Until it is used nobody knows the account's
+    password (a random one is hashed), so it cannot be signed into. Inviting again someone who
+    never used their link gives a new link; an existing user just gains the membership.
+    """
+    email = _check_invitee(email, role)
+    token: str | None = None
+    expires_at: datetime | None = None
+    with write_transaction(engine) as conn:
+        found = accounts.find_user_by_email(conn, email)
+        if found is None:
+            user = accounts.add_user(
+                conn, email, hash_password(secrets.token_urlsafe(32)), locale=locale
+            )
+        else:
+            user = found[0]
+        accounts.set_membership(conn, user.id, workspace_id, role)
+        if found is None or invitations.never_set_up(conn, user.id):
+            token = secrets.token_urlsafe(32)
+            expires_at = utcnow() + INVITATION_LIFETIME
+            invitations.add(conn, secret_hash(token), user.id, workspace_id, invited_by, expires_at)
+    return Invited(user, token, expires_at)
+
+
+def invitation(engine: Engine, token: str) -> tuple[invitations.Invitation, User]:
+    """The live invitation a setup link stands for, and who was invited."""
+    with engine.connect() as conn:
+        found = invitations.find(conn, secret_hash(token))
+        user = accounts.user_by_id(conn, found.user_id) if found else None
+    if found is None or user is None:
+        raise InvitationInvalid("this link is no longer valid: ask for a new invitation")
+    return found, user
+
+
+def accept_invitation(engine: Engine, token: str, password: str) -> tuple[User, str]:
+    """Set the invited user's password through their link, once: (the user, workspace slug)."""
+    check_password_strength(password)
+    found, user = invitation(engine, token)
+    password_hash = hash_password(password)  # slow: before the write lock is taken
+    with write_transaction(engine) as conn:
+        if not invitations.use(conn, secret_hash(token)):  # someone was quicker with it
+            raise InvitationInvalid("this link is no longer valid: ask for a new invitation")
+        accounts.set_password_hash(conn, user.id, password_hash)
+        accounts.remove_sessions_of(conn, user.id)
+    return user, found.workspace_slug
 
 
 def membership_in(engine: Engine, user_id: int, slug: str) -> Membership | None:

@@ -6,11 +6,13 @@ owner's membership, and the last owner of a workspace cannot be demoted or remov
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Engine
 
 from lyssna.core.errors import NotFoundError, UserError
-from lyssna.storage import accounts
-from lyssna.storage.accounts import ROLES, Member, Role, User
+from lyssna.storage import accounts, invitations
+from lyssna.storage.accounts import ROLES, Member, Role
 from lyssna.storage.database import write_transaction
 from lyssna.web import auth
 
@@ -32,8 +34,15 @@ def list_members(engine: Engine, workspace_id: int) -> list[Member]:
 
 
 def invite(
-    engine: Engine, workspace_id: int, actor_role: Role, email: str, role: str, locale: str
-) -> tuple[User, str | None]:
+    engine: Engine,
+    workspace_id: int,
+    actor_role: Role,
+    email: str,
+    role: str,
+    locale: str,
+    actor_id: int | None = None,
+) -> auth.Invited:
+    """Invite someone with a role; someone new gets a one-time link to set their password."""
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}")
     with engine.connect() as conn:
@@ -49,7 +58,20 @@ def invite(
                 None,
             )
     _check(actor_role, current, role)
-    return auth.invite(engine, workspace_id, email, role, locale=locale)  # type: ignore[arg-type]
+    return auth.invite(
+        engine,
+        workspace_id,
+        email,
+        role,  # type: ignore[arg-type]
+        locale=locale,
+        invited_by=actor_id,
+    )
+
+
+def awaiting_setup(engine: Engine, workspace_id: int) -> dict[int, datetime]:
+    """Members who were sent a link and have not set their password yet: id -> link expiry."""
+    with engine.connect() as conn:
+        return invitations.awaiting_setup(conn, workspace_id)
 
 
 def _target(conn: object, workspace_id: int, user_id: int) -> Member:

@@ -147,7 +147,12 @@ def test_members_for_admins_only(site, client, token_for):
     assert len(client.get(base, headers=admin).json()) == 5
     invited = client.post(base, json={"email": "api@example.com", "role": "viewer"}, headers=admin)
     assert invited.status_code == 201
-    password = invited.json()["one_time_password"]
+    link = invited.json()["setup_link"]
+    assert link.startswith("http://testserver/invite/")
+    form = client.get(link).text
+    password = "api password"
+    csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    client.post(link, data={"password": password, "repeat": password, "csrf": csrf})
     signin = client.post("/api/v1/signin", json={"email": "api@example.com", "password": password})
     assert signin.status_code == 200
     user_id = invited.json()["user"]["id"]

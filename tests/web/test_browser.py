@@ -159,3 +159,27 @@ def test_switch_language(page, site):
     page.click("#language-form button")
     page.goto("/w/default/mentions")
     assert page.locator("h1").inner_text() == "Maininnat"
+
+
+def test_invited_person_sets_a_password_through_the_link(browser, page, server, site):
+    _sign_in(page, site, "admin")
+    page.goto("/w/default/members")
+    page.fill("section.card input[name=email]", "invited@example.com")
+    page.select_option("section.card select[name=role]", "responder")
+    page.click("section.card button.primary")
+    link = page.locator("#setup-link").inner_text().strip()
+    assert link.startswith(server + "/invite/")
+    page.click("button[data-copy]")  # copies, or selects the link where there is no clipboard
+    assert page.errors == []  # type: ignore[attr-defined]
+
+    other = browser.new_context(base_url=server)  # the invited person's own browser
+    invited = other.new_page()
+    invited.goto(link)
+    invited.fill("input[name=password]", "my own long password")
+    invited.fill("input[name=repeat]", "my own long password")
+    invited.click("button.primary")
+    invited.wait_for_url("**/w/default/")
+    assert invited.locator("h1").inner_text() == "Dashboard"
+    invited.goto(link)  # a second visit: the link is spent
+    assert "no longer valid" in invited.locator("#invite-error").inner_text()
+    other.close()

@@ -272,12 +272,16 @@ def test_admin_invites_and_new_user_signs_in(site, client):
     invited = client.post(
         "/w/default/members", data={"email": "new@example.com", "role": "editor", "csrf": token}
     )
-    password = re.search(r'id="one-time-password">([^<]+)<', invited.text).group(1)
+    link = re.search(r'id="setup-link">([^<]+)<', invited.text).group(1)
     refused = client.post(
         "/w/default/members", data={"email": "boss@example.com", "role": "owner", "csrf": token}
     )
     assert refused.status_code == 400 and "only an owner" in refused.text
 
+    client.cookies.clear()
+    form = client.get(link)
+    password = "a new password"
+    client.post(link, data={"password": password, "repeat": password, "csrf": csrf_of(form.text)})
     client.cookies.clear()
     sign_in(client, "new@example.com", password)
     assert client.get("/w/default/topics").status_code == 200

@@ -361,12 +361,21 @@ def list_members(
 def invite_member(
     request: Request, slug: str, body: s.InviteBody, _who_: auth.Principal = Authenticated
 ) -> s.Invited:
-    """Add a user to the workspace; a new user gets a one-time password, returned once."""
+    """Add a user to the workspace; someone new gets a one-time link to set their password."""
     who = _access(request, slug, "admin")
-    user, password = members.invite(
-        state(request).engine, who.workspace_id, who.role, body.email, body.role, who.t.language
+    invited = members.invite(
+        state(request).engine,
+        who.workspace_id,
+        who.role,
+        body.email,
+        body.role,
+        who.t.language,
+        actor_id=who.principal.user.id,
     )
-    return s.Invited(user=_user_out(user), one_time_password=password)
+    base = state(request).settings.public_url or str(request.base_url).removesuffix("api/v1/")
+    return s.Invited(
+        user=_user_out(invited.user), setup_link=invited.link(base), expires_at=invited.expires_at
+    )
 
 
 @router.put("/workspaces/{slug}/members/{user_id}", status_code=204, tags=["members"])

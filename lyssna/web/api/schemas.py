@@ -192,9 +192,11 @@ class InviteBody(BaseModel):
 
 class Invited(BaseModel):
     user: UserOut
-    one_time_password: str | None = Field(
-        description="Shown once, for a new user; null when the user already existed"
+    setup_link: str | None = Field(
+        description="For someone new: a link to set their password, shown once, working once "
+        "until `expires_at`; null when the user already had an account"
     )
+    expires_at: datetime | None = None
 
 
 class RoleBody(BaseModel):

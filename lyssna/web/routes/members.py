@@ -1,4 +1,5 @@
-"""Members of a workspace: invite, change roles, remove (admins and owners)."""
+"""Members of a workspace: invite (with a one-time setup link), change roles, remove (admins
+and owners)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def _page(request: Request, who: Access, status_code: int = 200, **context: obje
     values: dict[str, object] = {
         "members": members.list_members(state(request).engine, who.workspace_id),
         "roles": ROLES[::-1],
+        "awaiting": members.awaiting_setup(state(request).engine, who.workspace_id),
         "invited": None,
-        "password": None,
+        "link": None,
+        "expires_at": None,
         "error": None,
         "done": request.query_params.get("done"),
     }
@@ -43,13 +46,26 @@ def invite(
     who = access(request, slug, "admin")
     check_csrf(who.principal, csrf)
     try:
-        user, password = members.invite(
-            state(request).engine, who.workspace_id, who.role, email, role, who.t.language
+        invited = members.invite(
+            state(request).engine,
+            who.workspace_id,
+            who.role,
+            email,
+            role,
+            who.t.language,
+            actor_id=who.principal.user.id,
         )
     except UserError as exc:
         return _page(request, who, 400, error=str(exc))
-    # Rendered, not redirected: a one-time password is shown once and not kept in clear.
-    return _page(request, who, invited=user.email, password=password)
+    # Rendered, not redirected: the setup link is shown once and only its hash is kept.
+    base = state(request).settings.public_url or str(request.base_url)
+    return _page(
+        request,
+        who,
+        invited=invited.user.email,
+        link=invited.link(base),
+        expires_at=invited.expires_at,
+    )
 
 
 @router.post("/w/{slug}/members/{user_id}/role")

@@ -37,3 +37,17 @@ for (const input of document.querySelectorAll(".periods input[type=date]")) {
     if (custom) custom.checked = true;
   });
 }
+
+// Buttons marked data-copy copy the text of the element they name (an invitation link).
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const source = document.querySelector(button.dataset.copy);
+    if (!source) return;
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = button.dataset.copied || button.textContent;
+    } catch {
+      window.getSelection().selectAllChildren(source); // no clipboard (plain http): select it
+    }
+  });
+}

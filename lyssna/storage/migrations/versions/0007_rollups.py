@@ -1,4 +1,5 @@
-"""Dashboard counts: mentions per workspace, topic, UTC hour and facet, counted from existing data.
+"""Dashboard counts (mentions per workspace, topic, UTC hour and facet, counted from the data
+already stored) and invitation links.
 
 Revision ID: 0007
 Revises: 0005
@@ -38,6 +39,35 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("invited_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_invitations"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], ondelete="CASCADE", name="fk_invitations_user_id_users"
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
+            name="fk_invitations_workspace_id_workspaces",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invited_by"],
+            ["users.id"],
+            ondelete="SET NULL",
+            name="fk_invitations_invited_by_users",
+        ),
+        sa.UniqueConstraint("token_hash", name="uq_invitations_token_hash"),
+    )
+    op.create_index("ix_invitations_user_id", "invitations", ["user_id"])
     # Count what is already stored. This uses today's recount (lyssna.storage.rollups), which
     # is what `lyssna recount` runs too.
     from lyssna.storage import rollups
@@ -48,4 +78,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invitations_user_id", table_name="invitations")
+    op.drop_table("invitations")
     op.drop_table("mention_rollups")
