@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -60,6 +60,7 @@ _MAX_ERROR_TEXT = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 Hints = Mapping[type[ConnectorError], str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +296,20 @@ class HttpClient:
             )
         await self._sleep(wait)
         self.rate_limit = replace(budget, remaining=None)
+
+
+async def with_token(
+    token: Callable[[bool], Awaitable[str]], call: Callable[[str], Awaitable[T]]
+) -> T:
+    """`call` with a bearer token from `token(renew)`; when the platform refuses the token (401:
+    it expired early or was revoked), once more with a new one. A 401 is a refusal before
+    anything was done, so even a POST may be sent again."""
+    try:
+        return await call(await token(False))
+    except AuthError as exc:
+        if "(401)" not in exc.reason:
+            raise
+    return await call(await token(True))
 
 
 def classify(

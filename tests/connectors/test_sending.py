@@ -28,7 +28,7 @@ from lyssna.connectors.base import (
 )
 from lyssna.connectors.bluesky.sender import record_key
 from tests.connectors.conftest import fast_http
-from tests.connectors.fakes import bluesky, mastodon, reddit
+from tests.connectors.fakes import bluesky, mastodon, reddit, youtube
 from tests.connectors.fakes.server import FakeServer
 
 NOW = datetime.now(UTC)
@@ -458,3 +458,144 @@ def test_reddit_find_sent_is_none_when_nothing_was_posted(rdt):
     assert find_sent("reddit", config, reply_to("reddit", item, "Svar!")) is None
     assert find_sent("reddit", config, post("Nyhet")) is None
     assert fake.replies_to(asked["data"]["name"])  # only the other answer
+
+
+# --- YouTube ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def yt(server: FakeServer, monkeypatch: pytest.MonkeyPatch):
+    fake = youtube.FakeYouTube(server)
+    for name, value in {
+        "Y_KEY": youtube.API_KEY,
+        "Y_CLIENT": youtube.CLIENT_ID,
+        "Y_SECRET": youtube.CLIENT_SECRET,
+        "Y_REFRESH": youtube.REFRESH_TOKEN,
+        "Y_READONLY": youtube.READONLY_REFRESH_TOKEN,
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = {
+        "queries": ["elvåra"],
+        "videos": ["vid00000001"],
+        "api_key": {"$env": "Y_KEY"},
+        "oauth_client_id": {"$env": "Y_CLIENT"},
+        "oauth_client_secret": {"$env": "Y_SECRET"},
+        "refresh_token": {"$env": "Y_REFRESH"},
+        "service": fake.url,
+        "token_service": fake.url,
+    }
+    return fake, config
+
+
+def collected(kind: str, config: dict[str, Any], what: str) -> RawItem:
+    return next(i for i in mentions(kind, config) if i.payload.get("kind") == what)
+
+
+def test_youtube_replies_in_a_comment_thread(yt):
+    fake, config = yt
+    fake.video("Elvåra i Bergen")
+    thread = fake.comment("Elvåra, när öppnar ni?", "vid00000001")
+    item = collected("youtube", config, "youtube#commentThread")
+    sent = send("youtube", config, reply_to("youtube", item, "Den 1 december!"))
+    [reply] = fake.replies[thread["id"]]
+    assert reply["snippet"]["textOriginal"] == "Den 1 december!"
+    assert reply["snippet"]["authorChannelId"] == {"value": youtube.CHANNEL}
+    assert sent.external_id == reply["id"]
+    assert sent.url == f"https://www.youtube.com/watch?v=vid00000001&lc={reply['id']}"
+    request = fake.server.requests_to("/youtube/v3/comments")[-1]
+    assert request.json() == {
+        "snippet": {"parentId": thread["id"], "textOriginal": "Den 1 december!"}
+    }
+    assert request.bearer and "key" not in request.query  # the channel's token, not the key
+
+
+def test_youtube_answers_a_video_with_a_top_level_comment(yt):
+    fake, config = yt
+    video = fake.video("Elvåra i Bergen")
+    item = collected("youtube", config, "youtube#searchResult")
+    sent = send("youtube", config, reply_to("youtube", item, "Tack för besöket!"))
+    thread = fake.threads[-1]
+    assert thread["snippet"]["videoId"] == video["id"]["videoId"]
+    assert thread["snippet"]["channelId"] == video["snippet"]["channelId"]
+    assert thread["snippet"]["topLevelComment"]["snippet"]["textOriginal"] == "Tack för besöket!"
+    assert sent.external_id == thread["snippet"]["topLevelComment"]["id"]
+
+
+def test_youtube_cannot_publish_and_without_oauth_says_what_to_configure(yt):
+    fake, config = yt
+    assert registry.get("youtube").can_publish is False
+    with pytest.raises(SendingNotSupportedError, match="cannot publish"):
+        send("youtube", config, post("Ny video"))
+    reading = {k: v for k, v in config.items() if k not in OAUTH_FIELDS}
+    with pytest.raises(SendingNotSupportedError, match="refresh_token"):
+        send("youtube", reading, Outgoing("k", "Hej", reply_to_id="UgzComment000001"))
+    assert not [r for r in fake.server.requests if r.method == "POST"]
+
+
+OAUTH_FIELDS = ("oauth_client_id", "oauth_client_secret", "refresh_token")
+
+
+def test_youtube_refusals_are_clear(yt, monkeypatch: pytest.MonkeyPatch):
+    fake, config = yt
+    monkeypatch.setenv("Y_WRONG", "1//0not-the-token")
+    with pytest.raises(AuthError, match="invalid_grant") as refused:
+        send("youtube", {**config, "refresh_token": {"$env": "Y_WRONG"}}, post_on(fake))
+    assert "$Y_WRONG" in refused.value.reason and "not-the-token" not in refused.value.reason
+    readonly = {**config, "refresh_token": {"$env": "Y_READONLY"}}
+    with pytest.raises(AuthError, match="insufficient authentication scopes") as scope:
+        send("youtube", readonly, post_on(fake))
+    assert "youtube.force-ssl" in scope.value.reason
+    with pytest.raises(RequestRejectedError, match="Comments cannot be empty"):
+        send("youtube", config, post_on(fake, " "))
+    video = fake.video("Elvåra")["id"]["videoId"]
+    fake.comments_disabled.add(video)
+    with pytest.raises(RequestRejectedError, match="comments are turned off"):
+        send("youtube", config, Outgoing("k", "Hej", reply_to_id=video))
+    fake.used = fake.quota
+    with pytest.raises(RateLimitedError, match="quota") as quota:
+        send("youtube", config, post_on(fake))
+    assert quota.value.retry_at is not None
+    assert fake.ours() == []
+
+
+def post_on(fake: Any, text: str = "Hej") -> Outgoing:
+    """A reply to a new comment thread on the fake."""
+    thread = fake.comment("Elvåra?", "vid00000001")
+    return Outgoing("k", text, reply_to_id=thread["id"], reply_to_raw=thread)
+
+
+def test_youtube_a_refused_access_token_is_renewed_once(yt):
+    fake, config = yt
+    send("youtube", config, post_on(fake, "Ett"))
+    fake.expire_access_tokens()
+    send("youtube", config, post_on(fake, "Två"))
+    assert [c["snippet"]["textOriginal"] for c in fake.ours()] == ["Ett", "Två"]
+
+
+@pytest.mark.parametrize("how", ["hang up", "timeout"])
+def test_youtube_a_lost_answer_is_not_sent_again_and_is_found(yt, how: str):
+    fake, config = yt
+    message = post_on(fake, "Svar!")
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("youtube", config, message)
+    [reply] = fake.ours()
+    assert len([r for r in fake.server.requests if r.method == "POST" and "v3" in r.path]) == 1
+    assert find_sent("youtube", config, message).external_id == reply["id"]
+    video = fake.video("Elvåra")["id"]["videoId"]
+    on_video = Outgoing("v", "Tack!", reply_to_id=video, first_attempt_at=NOW)
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("youtube", config, on_video)
+    [top] = [c for c in fake.ours() if c["snippet"]["videoId"] == video]
+    assert find_sent("youtube", config, on_video).external_id == top["id"]
+
+
+def test_youtube_find_sent_is_none_when_nothing_was_posted(yt):
+    fake, config = yt
+    video = fake.video("Elvåra")["id"]["videoId"]
+    message = post_on(fake, "Svar!")
+    send("youtube", config, Outgoing("other", "Ett annat svar", reply_to_id=message.reply_to_id))
+    assert find_sent("youtube", config, message) is None
+    on_video = Outgoing("v", "Tack!", reply_to_id=video, first_attempt_at=NOW)
+    assert find_sent("youtube", config, on_video) is None

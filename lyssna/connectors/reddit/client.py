@@ -30,7 +30,7 @@ from lyssna.connectors.base import (
     Verdict,
     redact,
 )
-from lyssna.connectors.http import Hints, HttpClient, Walk
+from lyssna.connectors.http import Hints, HttpClient, Walk, with_token
 from lyssna.connectors.reddit import api, mapping
 from lyssna.connectors.reddit.config import RedditConfig
 from lyssna.connectors.reddit.sender import RedditSender
@@ -63,21 +63,15 @@ class RedditConnector:
 
     async def _get(self, path: str, params: dict[str, Any]) -> tuple[Any, str]:
         url = f"{self.config.service}{path}"
-        for renew in (False, True):
-            headers = {
-                "Authorization": f"Bearer {await self._token(renew)}",
-                "User-Agent": self.user_agent,
-            }
-            try:
-                body, _ = await self.http.get_json(
-                    url, params=params, headers=headers, hints=self._hints
-                )
-            except AuthError as exc:
-                if renew or "(401)" not in exc.reason:
-                    raise
-                continue  # the token expired early or was revoked: get a new one, once
-            return body, url
-        raise AssertionError("unreachable")
+
+        async def call(bearer: str) -> Any:
+            headers = {"Authorization": f"Bearer {bearer}", "User-Agent": self.user_agent}
+            body, _ = await self.http.get_json(
+                url, params=params, headers=headers, hints=self._hints
+            )
+            return body
+
+        return await with_token(self._token, call), url
 
     def _streams(self) -> list[tuple[str, str, dict[str, Any]]]:
         streams = [

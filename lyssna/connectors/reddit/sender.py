@@ -26,7 +26,7 @@ from lyssna.connectors.base import (
     Sent,
     redact,
 )
-from lyssna.connectors.http import Hints, HttpClient, parse_json
+from lyssna.connectors.http import Hints, HttpClient, parse_json, with_token
 from lyssna.connectors.reddit import api
 from lyssna.connectors.reddit.config import RedditConfig
 from lyssna.connectors.reddit.mapping import WEB
@@ -177,27 +177,25 @@ class RedditSender:
     ) -> Any:
         """A request as the account; a refused (401) token is renewed once."""
         self._account()
-        for renew in (False, True):
-            token = await api.token(self.http, self.config, self.hints, user=True, renew=renew)
-            headers = {
-                "Authorization": f"Bearer {token}",
-                "User-Agent": api.user_agent(self.config),
-            }
-            try:
-                response = await self.http.request(
-                    method,
-                    f"{self.config.service}{path}",
-                    params=params,
-                    form=form,
-                    headers=headers,
-                    hints=self.hints,
-                )
-            except AuthError as exc:
-                if renew or "(401)" not in exc.reason:
-                    raise
-                continue  # refused before anything was done: a new token, once
+
+        async def token(renew: bool) -> str:
+            return await api.token(self.http, self.config, self.hints, user=True, renew=renew)
+
+        async def call(bearer: str) -> Any:
+            response = await self.http.request(
+                method,
+                f"{self.config.service}{path}",
+                params=params,
+                form=form,
+                headers={
+                    "Authorization": f"Bearer {bearer}",
+                    "User-Agent": api.user_agent(self.config),
+                },
+                hints=self.hints,
+            )
             return parse_json(response)
-        raise AssertionError("unreachable")
+
+        return await with_token(token, call)
 
 
 def title_and_body(text: str) -> tuple[str, str]:

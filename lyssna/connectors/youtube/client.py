@@ -1,9 +1,8 @@
-"""Reads YouTube videos matching searches and comment threads of videos and channels.
+"""Reads YouTube videos matching searches and comment threads of videos and channels; replies
+through `sender.py`.
 
 Every request carries the API key as `key=` (URLs in messages lose their query string, so it is
-never shown). YouTube's refusals say why in `error.errors[].reason`: a used-up daily quota
-(`quotaExceeded`, a 403) is not a bad key: the source is rescheduled for midnight Pacific time,
-when the quota resets.
+never shown). Refusals are read as `api.py` explains (a used-up daily quota is rescheduled).
 
 Each search and each comment feed is a stream with a `Walk`. Searches ask `order=date` with
 `publishedAfter` the newest `publishedAt` collected; comment threads come newest first
@@ -13,12 +12,8 @@ Each search and each comment feed is a stream with a `Walk`. Searches ask `order
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, timezone
+from datetime import datetime
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import httpx
 
 from lyssna.connectors.base import (
     AuthError,
@@ -27,51 +22,34 @@ from lyssna.connectors.base import (
     FetchResult,
     MalformedResponseError,
     MappedItem,
-    RateLimitedError,
+    Outgoing,
     RawItem,
-    RequestRejectedError,
+    Sent,
     SourceNotFoundError,
     Verdict,
     redact,
     resolve_secret,
 )
-from lyssna.connectors.http import Hints, HttpClient, Walk, classify, parse_json
+from lyssna.connectors.http import Hints, HttpClient, Walk, parse_json
+from lyssna.connectors.sending import parse_time
 from lyssna.connectors.youtube import mapping
+from lyssna.connectors.youtube.api import REFUSALS, quota_reset, refusal
 from lyssna.connectors.youtube.config import YouTubeConfig
-from lyssna.core.clock import utcnow
+from lyssna.connectors.youtube.sender import YouTubeSender
+
+__all__ = ["YouTubeConnector", "quota_reset"]
 
 SEARCH = "/youtube/v3/search"
 THREADS = "/youtube/v3/commentThreads"
 VIDEOS = "/youtube/v3/videos"
-
-QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
-SHORT_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-KEY_REASONS = frozenset(
-    {
-        "keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED", "accessNotConfigured",
-        "SERVICE_DISABLED", "ipRefererBlocked", "API_KEY_SERVICE_BLOCKED", "forbidden",
-    }
-)  # fmt: skip
-_REFUSALS = frozenset({200, 400, 403, 404})
-
-
-def quota_reset(now: datetime) -> datetime:
-    """The next midnight Pacific time (when YouTube's daily quota resets), in UTC."""
-    try:
-        pacific: Any = ZoneInfo("America/Los_Angeles")
-    except ZoneInfoNotFoundError:  # no time zone database: standard time is close enough
-        pacific = timezone(timedelta(hours=-8))
-    local = now.astimezone(pacific)
-    midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=pacific)
-    return midnight.astimezone(UTC)
 
 
 class YouTubeConnector:
     kind: ClassVar[str] = mapping.KIND
     version: ClassVar[str] = mapping.VERSION
     config_model: ClassVar[type[YouTubeConfig]] = YouTubeConfig
-    can_reply: ClassVar[bool] = False  # planned: comments.insert (needs OAuth, not an API key)
-    can_publish: ClassVar[bool] = False
+    can_reply: ClassVar[bool] = True  # with the channel's OAuth authorisation
+    can_publish: ClassVar[bool] = False  # uploading videos is out of scope
     needs_credentials: ClassVar[bool] = True
 
     def __init__(self, config: YouTubeConfig, http: HttpClient) -> None:
@@ -84,46 +62,17 @@ class YouTubeConnector:
             ),
             SourceNotFoundError: "Check the video and channel ids",
         }
+        self.sender = YouTubeSender(config, http)
 
     async def _get(self, path: str, params: dict[str, Any]) -> tuple[Any, str]:
         url = f"{self.config.service}{path}"
         key = resolve_secret(self.config.api_key, "API key")
         response = await self.http.request(
-            "GET", url, params={**params, "key": key}, ok_statuses=_REFUSALS, hints=self._hints
+            "GET", url, params={**params, "key": key}, ok_statuses=REFUSALS, hints=self._hints
         )
         if response.status_code != 200:
-            raise self._refusal(response)
+            raise refusal(response, self._hints)
         return parse_json(response), url
-
-    def _refusal(self, response: httpx.Response) -> ConnectorError:
-        parts = urlsplit(str(response.request.url))
-        where = f"{parts.netloc}{parts.path}"
-        status = response.status_code
-        reasons, message = google_error(response)
-        said = f": {message}" if message else ""
-        error: ConnectorError
-        if reasons & QUOTA_REASONS:
-            reset = quota_reset(utcnow())
-            error = RateLimitedError(
-                f"{where} says the daily YouTube API quota is used up ({status}){said}; it "
-                f"resets at midnight Pacific time ({reset:%Y-%m-%d %H:%M} UTC)",
-                retry_at=reset,
-            )
-        elif reasons & SHORT_LIMIT_REASONS:
-            error = RateLimitedError(f"{where} is rate limiting us ({status}){said}")
-        elif reasons & KEY_REASONS:
-            error = AuthError(f"{where} refused the API key ({status}){said}")
-        elif "commentsDisabled" in reasons:
-            error = RequestRejectedError(f"{where}: comments are turned off there ({status})")
-        else:
-            error = classify(response, where)
-            error.reason = f"{error.reason}{said}"
-        for kind, hint in self._hints.items():
-            if isinstance(error, kind):
-                error.reason = f"{error.reason}. {hint}"
-                break
-        error.args = (error.reason,)
-        return error
 
     def _streams(self) -> list[tuple[str, str, dict[str, Any]]]:
         streams: list[tuple[str, str, dict[str, Any]]] = [
@@ -161,7 +110,7 @@ class YouTubeConnector:
                 params["publishedAfter"] = walk.since
             body, url = await self._get(path, params)
             found, next_token = _page(body, url)
-            since = _when(walk.since)
+            since = parse_time(walk.since)
             stamps = [_published(i) for i in found]
             for entry, stamp in zip(found, stamps, strict=True):
                 if since is None or stamp is None or stamp >= since:
@@ -178,6 +127,12 @@ class YouTubeConnector:
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_item(item, retrieved_at)
 
+    async def send(self, message: Outgoing) -> Sent:
+        return await self.sender.send(message)
+
+    async def find_sent(self, message: Outgoing) -> Sent | None:
+        return await self.sender.find_sent(message)
+
     async def check(self) -> Verdict:
         details: list[str] = []
         try:
@@ -186,6 +141,7 @@ class YouTubeConnector:
             )
             _page(body, url)
             details.append("API key: accepted")
+            details.append(await self.sender.describe())
             for stream, path, base in self._streams():
                 if path == SEARCH:
                     details.append(f"{stream}: not run by the test (a search costs 100 units)")
@@ -196,30 +152,6 @@ class YouTubeConnector:
         except ConnectorError as exc:
             return Verdict(False, exc.reason, tuple(details))
         return Verdict(True, "the YouTube Data API accepts the key", tuple(details))
-
-
-def google_error(response: httpx.Response) -> tuple[set[str], str]:
-    """The reasons and message of Google's error body: {"error": {"message", "errors": [...]}}."""
-    try:
-        body = parse_json(response)
-    except MalformedResponseError:
-        return set(), ""
-    error = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(error, dict):
-        return set(), ""
-    reasons = {
-        str(e["reason"])
-        for e in error.get("errors") or []
-        if isinstance(e, dict) and e.get("reason")
-    }
-    reasons |= {
-        str(d["reason"])
-        for d in error.get("details") or []
-        if isinstance(d, dict) and d.get("reason")
-    }
-    message = error.get("message")
-    text = message.strip() if isinstance(message, str) else ""
-    return reasons, text[:200]
 
 
 def _page(body: Any, url: str) -> tuple[list[dict[str, Any]], str | None]:
@@ -249,14 +181,4 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 def _published(entry: dict[str, Any]) -> datetime | None:
-    return _when(_published_text(entry))
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parse_time(_published_text(entry))
