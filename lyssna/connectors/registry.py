@@ -18,6 +18,7 @@ _BUILTIN: dict[str, str] = {
     "youtube": "lyssna.connectors.youtube.client:YouTubeConnector",
     "x": "lyssna.connectors.x.client:XConnector",
     "facebook": "lyssna.connectors.facebook.client:FacebookConnector",
+    "instagram": "lyssna.connectors.instagram.client:InstagramConnector",
 }
 _registered: dict[str, type[Connector]] = {}
 

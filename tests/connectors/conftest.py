@@ -28,6 +28,28 @@ def connector_for(kind: str, settings: dict[str, Any]) -> Any:
     return cls(cls.config_model.model_validate(settings), fast_http())
 
 
+def fetch_all(kind: str, settings: dict[str, Any], cursor: Any = None) -> tuple[list[Any], Any]:
+    """Every page a poll reads, as the runner reads them: (raw items, the cursor after)."""
+    import asyncio
+
+    connector, items = connector_for(kind, settings), []
+    while True:
+        result = asyncio.run(connector.fetch(cursor))
+        items += result.items
+        cursor = result.next_cursor
+        if not result.more:
+            return items, cursor
+
+
+def records(kind: str, items: list[Any], retrieved_at: Any) -> dict[str, dict[str, Any]]:
+    """The items mapped by `kind`'s mapping, by record id."""
+    from lyssna.connectors import registry
+
+    connector = registry.get(kind)
+    mapped = [connector.map(None, item, retrieved_at) for item in items]  # type: ignore[arg-type]
+    return {m.record["id"]: m.record for m in mapped if m.record is not None}
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     fake = FakeServer().start()

@@ -17,6 +17,7 @@ from tests.connectors.fakes import (
     facebook,
     feeds,
     hackernews,
+    instagram,
     mastodon,
     reddit,
     x,
@@ -171,6 +172,25 @@ def facebook_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
     )
 
 
+def instagram_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = instagram.FakeInstagram(server)
+    monkeypatch.setenv("TEST_IG_TOKEN", instagram.TOKEN)
+    monkeypatch.setenv("WRONG_IG_TOKEN", "not-the-token")
+    config = {
+        "account": instagram.ACCOUNT_ID,
+        "token": {"$env": "TEST_IG_TOKEN"},
+        "service": fake.url,
+    }
+    return Harness(
+        "instagram",
+        config,
+        lambda text: fake.post(f"Elvåra: {text}"),
+        f"/{facebook.VERSION}/{instagram.ACCOUNT_ID}/media",
+        {**config, "token": {"$env": "WRONG_IG_TOKEN"}},
+        fake,
+    )
+
+
 HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "rss": rss,
     "mastodon": mastodon_,
@@ -180,4 +200,5 @@ HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "youtube": youtube_,
     "x": x_,
     "facebook": facebook_,
+    "instagram": instagram_,
 }

@@ -23,6 +23,8 @@ from lyssna.connectors.facebook.graph import graph_time, next_query, read_usage
 from lyssna.core.clock import utcnow
 from lyssna.pipeline.normalise import normalise
 from tests.connectors.conftest import connector_for
+from tests.connectors.conftest import fetch_all as shared_fetch_all
+from tests.connectors.conftest import records as shared_records
 from tests.connectors.fakes import facebook
 from tests.connectors.fakes.facebook import PAGE_ID, PAGE_TOKEN, FakeFacebook
 from tests.connectors.fakes.server import FakeServer
@@ -52,19 +54,11 @@ def connect(settings: dict[str, Any]) -> Any:
 
 
 def fetch_all(settings: dict[str, Any], cursor: dict[str, Any] | None = None):
-    connector, items = connect(settings), []
-    while True:
-        result = run(connector.fetch(cursor))
-        items += result.items
-        cursor = result.next_cursor
-        if not result.more:
-            return items, cursor
+    return shared_fetch_all("facebook", settings, cursor)
 
 
 def records(items: list[Any]) -> dict[str, dict[str, Any]]:
-    connector = registry.get("facebook")
-    mapped = [connector.map(None, item, NOW) for item in items]  # type: ignore[arg-type]
-    return {m.record["id"]: m.record for m in mapped}
+    return shared_records("facebook", items, NOW)
 
 
 # --- reading ---------------------------------------------------------------------------------

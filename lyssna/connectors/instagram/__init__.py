@@ -1,0 +1,1 @@
+"""Instagram business and creator accounts: media, comments, tags and hashtags (Graph API)."""
