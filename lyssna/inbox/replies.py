@@ -56,6 +56,7 @@ class ReplyView:
     author: str | None  # name or email
     author_email: str | None
     approver: str | None
+    approver_email: str | None = None
 
 
 # --- the approval rule ------------------------------------------------------------------------
@@ -367,6 +368,7 @@ def _view(conn: Connection, reply: Reply, names: dict[int, accounts.User | None]
         (author.name or author.email) if author else None,
         author.email if author else None,
         (approver.name or approver.email) if approver else None,
+        approver.email if approver else None,
     )
 
 
@@ -390,3 +392,15 @@ def needing_attention(engine: Engine, workspace_id: int) -> list[ReplyView]:
     """Replies waiting for an approver, failed, or of unknown fate: a person must act."""
     with engine.connect() as conn:
         return reply_views(conn, store.in_states(conn, workspace_id, store.ATTENTION_STATES))
+
+
+def latest_states(engine: Engine, workspace_id: int, item_ids: list[int]) -> dict[int, str]:
+    """The state of each item's latest reply that was not dropped (for the inbox list)."""
+    with engine.connect() as conn:
+        found = store.for_items(conn, item_ids)
+    latest: dict[int, str] = {}
+    for item_id, rs in found.items():
+        kept = [r for r in rs if r.state != "discarded"]
+        if kept:
+            latest[item_id] = kept[-1].state
+    return latest

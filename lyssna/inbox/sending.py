@@ -120,8 +120,8 @@ def why_cannot_send(conn: Connection, workspace_id: int, item: item_store.Item) 
     source = _source_of(conn, workspace_id, item.mention_id)
     if source is None:
         return (
-            "this mention's source was removed, so Lyssna does not know where to send a reply; "
-            "answer it on the platform"
+            "this mention came from a file import or from a source that was removed, so Lyssna "
+            "does not know where to send a reply; answer it on the platform"
         )
     if source.kind not in registry.kinds():
         return (

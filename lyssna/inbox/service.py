@@ -199,6 +199,13 @@ def list_items(
         return _views(conn, workspace_id, items)
 
 
+def items_by_id(engine: Engine, workspace_id: int, item_ids: list[int]) -> list[ItemView]:
+    """These items of the workspace, in the order given (unknown ids are left out)."""
+    with engine.connect() as conn:
+        found = store.by_ids(conn, workspace_id, item_ids)
+        return _views(conn, workspace_id, [found[i] for i in item_ids if i in found])
+
+
 def open_item(engine: Engine, workspace_id: int, item_id: int) -> Conversation:
     with engine.connect() as conn:
         item = store.get(conn, workspace_id, item_id)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lyssna.inbox.answerers import workspace_strategy
+from lyssna.inbox.saved_replies import SavedReply, for_item, situation_of
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyGuidance:
     situation: str | None
     how: str | None = None
-    saved_replies: list[tuple[str, str]] = field(default_factory=list)  # (lang, text)
+    saved_replies: list[SavedReply] = field(default_factory=list)  # best fit first
 
 
 def first_response_target(home: Path, slug: str) -> float | None:
@@ -30,23 +31,15 @@ def first_response_target(home: Path, slug: str) -> float | None:
     return None
 
 
-def situation_of(reasons: list[str]) -> str | None:
-    """The strategy's situation for an item's triage reasons (a complaint outranks a question)."""
-    if "complaint" in reasons:
-        return "complaint"
-    if "question" in reasons:
-        return "question"
-    return None
-
-
-def reply_guidance(home: Path, slug: str, reasons: list[str]) -> ReplyGuidance:
-    situation = situation_of(reasons)
+def reply_guidance(
+    home: Path, slug: str, reasons: list[str], *, sentiment: str | None = None,
+    lang: str | None = None,
+) -> ReplyGuidance:  # fmt: skip
+    situation = situation_of(reasons, sentiment)
     strategy = workspace_strategy(home, slug)
-    if strategy is None or situation is None:
+    if strategy is None:
         return ReplyGuidance(situation)
-    guideline = strategy.answers.get(situation)  # type: ignore[call-overload]
+    guideline = strategy.answers.get(situation) if situation else None  # type: ignore[call-overload]
     return ReplyGuidance(
-        situation,
-        guideline.how if guideline else None,
-        [(r.lang, r.text) for r in strategy.saved_replies if r.situation == situation],
+        situation, guideline.how if guideline else None, for_item(strategy, situation, lang)
     )

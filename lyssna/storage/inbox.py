@@ -274,3 +274,16 @@ def by_author(conn: Connection, workspace_id: int, handle: str, *, limit: int) -
         .limit(limit)
     )
     return [_item(r) for r in rows]
+
+
+def by_ids(conn: Connection, workspace_id: int, item_ids: list[int]) -> dict[int, Item]:
+    found: dict[int, Item] = {}
+    for start in range(0, len(item_ids), 500):
+        rows = conn.execute(
+            select(inbox_items).where(
+                inbox_items.c.workspace_id == workspace_id,
+                inbox_items.c.id.in_(item_ids[start : start + 500]),
+            )
+        )
+        found.update((r.id, _item(r)) for r in rows)
+    return found

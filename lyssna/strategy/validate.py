@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from lyssna.strategy import placeholders
 from lyssna.strategy.errors import InvalidStrategyError
 from lyssna.strategy.loader import Document, PathKey, Problem, parse_yaml, read_yaml
 from lyssna.strategy.schema import KNOWN_CHANNELS, SITUATIONS, Goal, Strategy, parse_duration
@@ -329,9 +330,10 @@ def _cross_checks(s: Strategy, index_map: dict[PathKey, int]) -> Iterator[tuple[
     # The company's own ready-made words must pass the same text check as everything it writes.
     avoid = s.avoided_words()
     for i, reply in enumerate(s.saved_replies):
-        yield from _text_problems(
-            (*idx(("saved_replies",), i), "text"), reply.text, reply.lang, avoid
-        )
+        path = (*idx(("saved_replies",), i), "text")
+        yield from _text_problems(path, reply.text, reply.lang, avoid)
+        for problem in placeholders.problems(reply.text):
+            yield path, problem
     if s.crisis is not None:
         for lang, statement in s.crisis.holding_statements.items():
             path = ("crisis", "holding_statements", lang)

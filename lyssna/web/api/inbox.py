@@ -1,7 +1,11 @@
-"""The engagement inbox in the API: list, read, assign, set status, add notes, metrics.
+"""The engagement inbox in the API: list, read, assign, set status, add notes, metrics; write
+replies (sent through the mention's source, or handed to an approver), approve or return them,
+and say who is writing a reply right now.
 
 Viewers read; responders and up change. A change names the item `version` the client saw; when
 someone else changed the item since, the answer is 409 with the current version and status.
+A reply is sent within the request when it can go out at once; its `state` in the answer says
+how it went (`sent`, `queued` for a retry, `failed` with the platform's reason...).
 """
 
 from __future__ import annotations
@@ -9,14 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from lyssna.core.errors import ConflictError, NotFoundError
-from lyssna.inbox import metrics, service
+from lyssna.inbox import metrics, presence, replies, saved_replies, service
 from lyssna.storage import accounts
 from lyssna.storage import inbox as store
+from lyssna.storage.inbox_replies import Reply
 from lyssna.web import auth
 from lyssna.web.api import schemas as s
 from lyssna.web.api.routes import Authenticated, _access
@@ -51,12 +56,63 @@ class ActivityOut(BaseModel):
     created_at: datetime
 
 
+class ReplyOut(BaseModel):
+    id: int
+    item_id: int
+    state: Literal[
+        "draft", "awaiting_approval", "queued", "sending", "sent", "failed", "unknown",
+        "discarded",
+    ] = Field(description="failed: the platform refused (see last_error); unknown: nobody can "
+              "tell whether it arrived, a person decides (confirm, resend or discard)")  # fmt: skip
+    text: str
+    author: str | None = Field(description="The author's email")
+    approver: str | None = Field(description="Who approved or returned it (email)")
+    review_comment: str | None = Field(description="Why an approver returned it")
+    platform_id: str | None = Field(description="The reply's id on the platform, once sent")
+    url: str | None
+    attempts: int
+    last_error: str | None = Field(description="The platform's reason, in words")
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+
+
 class ConversationOut(BaseModel):
     item: ItemOut
     parents: list[s.MentionOut] = Field(description="What the item answers, oldest first")
-    replies: list[s.MentionOut]
+    replies: list[s.MentionOut] = Field(description="Collected mentions that answer it")
     history: list[ActivityOut]
     earlier_from_author: list[ItemOut]
+    outgoing: list[ReplyOut] = Field(description="Replies written in the inbox; sent ones are "
+                                     "the company's answers in the thread")  # fmt: skip
+
+
+class ReplyBody(BaseModel):
+    text: str = Field(min_length=1, max_length=replies.MAX_LENGTH)
+    draft: bool = Field(False, description="Keep it as a draft instead of sending it")
+    force: bool = Field(False, description="Send although a colleague is writing a reply")
+
+
+class ReturnBody(BaseModel):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class WriterOut(BaseModel):
+    name: str
+    email: str
+    since: datetime
+
+
+class PresenceOut(BaseModel):
+    writing: list[WriterOut] = Field(description="Colleagues writing a reply to the item now")
+
+
+class SavedReplyOut(BaseModel):
+    name: str
+    situation: str
+    lang: str
+    text: str = Field(description="Filled in for this item and the caller")
 
 
 class AssignBody(BaseModel):
@@ -149,7 +205,19 @@ def _conversation(request: Request, who: Access, item_id: int) -> ConversationOu
             for a in c.activity
         ],
         earlier_from_author=[_item_out(e) for e in c.earlier_from_author],
+        outgoing=[_reply_out(o) for o in c.outgoing],
     )
+
+
+def _reply_out(view: replies.ReplyView) -> ReplyOut:
+    r = view.reply
+    return ReplyOut(
+        id=r.id, item_id=r.item_id, state=r.state, text=r.text, author=view.author_email,
+        approver=view.approver_email, review_comment=r.review_comment, platform_id=r.external_id,
+        url=r.url, attempts=r.attempts, last_error=r.last_error,
+        next_attempt_at=r.next_attempt_at, created_at=r.created_at, updated_at=r.updated_at,
+        sent_at=r.sent_at,
+    )  # fmt: skip
 
 
 def _conflict(request: Request, who: Access, item_id: int) -> JSONResponse:
@@ -183,11 +251,12 @@ def list_inbox(
     request: Request,
     slug: str,
     status: Status | None = None,
-    view: Literal["all", "mine", "unassigned", "oldest"] = "all",
+    view: Literal["all", "mine", "unassigned", "oldest", "replies"] = "all",
     limit: int = Query(50, ge=1, le=500),
     _who_: auth.Principal = Authenticated,
 ) -> list[ItemOut]:
-    """Open items (or those with `status`), most urgent first; `view=oldest` waits longest first."""
+    """Open items (or those with `status`), most urgent first; `view=oldest` waits longest first;
+    `view=replies`: items whose reply waits for an approver, failed, or may not have arrived."""
     who = _access(request, slug)
     items = pages.open_items(request, who, view=view, status=status, limit=limit)
     risky = pages.risks(request, who, pages.target_hours(request, who))
@@ -291,3 +360,167 @@ def add_item_note(
     except NotFoundError:
         raise HTTPException(404, "no such inbox item") from None
     return _conversation(request, who, item_id)
+
+
+# --- replies --------------------------------------------------------------------------------
+
+
+def _reply(request: Request, who: Access, reply: Reply) -> ReplyOut:
+    reply = pages.send_now(request, who, reply)
+    return _reply_out(replies.get(state(request).engine, who.workspace_id, reply.id))
+
+
+@router.get("/workspaces/{slug}/inbox/{item_id}/replies", response_model=list[ReplyOut])
+def list_replies(
+    request: Request, slug: str, item_id: int, _who_: auth.Principal = Authenticated
+) -> list[ReplyOut]:
+    """The item's replies written in the inbox, oldest first."""
+    who = _access(request, slug)
+    return [
+        _reply_out(v) for v in replies.for_item(state(request).engine, who.workspace_id, item_id)
+    ]
+
+
+@router.post(
+    "/workspaces/{slug}/inbox/{item_id}/replies", response_model=ReplyOut, status_code=201,
+    responses={409: {"description": "A reply is already on its way, or a colleague is writing "
+                     "one (send again with force: true if you agreed who answers)"}},
+)  # fmt: skip
+def write_reply(
+    request: Request,
+    slug: str,
+    item_id: int,
+    body: ReplyBody,
+    _who_: auth.Principal = Authenticated,
+) -> ReplyOut:
+    """Write a reply (responders and up). It is sent at once through the mention's source, or
+    waits for an approver when the workspace's approval rule says so; `draft` keeps it."""
+    who = _access(request, slug, "responder")
+    reply = replies.write(
+        state(request).engine, who.workspace_id, item_id, body.text,
+        by=who.principal.user.email, strategy=pages.strategy_of(request, who),
+        submit=not body.draft, force=body.force,
+    )  # fmt: skip
+    return _reply(request, who, reply)
+
+
+@router.put("/workspaces/{slug}/inbox/replies/{reply_id}", response_model=ReplyOut)
+def edit_reply(
+    request: Request,
+    slug: str,
+    reply_id: int,
+    body: ReplyBody,
+    _who_: auth.Principal = Authenticated,
+) -> ReplyOut:
+    """Change your draft (or a returned or failed reply) and, unless `draft`, send it."""
+    who = _access(request, slug, "responder")
+    reply = replies.edit(
+        state(request).engine, who.workspace_id, reply_id, body.text,
+        by=who.principal.user.email, strategy=pages.strategy_of(request, who),
+        submit=not body.draft, force=body.force,
+    )  # fmt: skip
+    return _reply(request, who, reply)
+
+
+@router.post("/workspaces/{slug}/inbox/replies/{reply_id}/return", response_model=ReplyOut)
+def return_reply(
+    request: Request,
+    slug: str,
+    reply_id: int,
+    body: ReturnBody,
+    _who_: auth.Principal = Authenticated,
+) -> ReplyOut:
+    """Send a reply waiting for approval back to its author as a draft, saying why."""
+    who = _access(request, slug, "responder")
+    reply = replies.return_to_author(
+        state(request).engine, who.workspace_id, reply_id, body.comment,
+        by=who.principal.user.email,
+    )  # fmt: skip
+    return _reply(request, who, reply)
+
+
+@router.post("/workspaces/{slug}/inbox/replies/{reply_id}/{action}", response_model=ReplyOut)
+def act_on_reply(
+    request: Request,
+    slug: str,
+    reply_id: int,
+    action: Literal["approve", "discard", "resend", "confirm"],
+    _who_: auth.Principal = Authenticated,
+) -> ReplyOut:
+    """`approve` a reply waiting for approval (approvers: editors and up, stronger than the
+    approval rule's role), which is then sent. The author or an approver may `discard` a reply
+    that was not sent, `resend` a failed one (or an unknown one they checked is not on the
+    platform), or `confirm` an unknown one they found there."""
+    who = _access(request, slug, "responder")
+    act = {
+        "approve": replies.approve,
+        "discard": replies.discard,
+        "resend": replies.resend,
+        "confirm": replies.confirm_sent,
+    }
+    reply = act[action](
+        state(request).engine, who.workspace_id, reply_id, by=who.principal.user.email
+    )
+    return _reply(request, who, reply)
+
+
+@router.get("/workspaces/{slug}/inbox/{item_id}/saved-replies", response_model=list[SavedReplyOut])
+def item_saved_replies(
+    request: Request, slug: str, item_id: int, _who_: auth.Principal = Authenticated
+) -> list[SavedReplyOut]:
+    """The strategy's saved replies filled in for this item, the best fit (its situation and
+    language) first."""
+    who = _access(request, slug)
+    c = pages.conversation(request, who, item_id)
+    m = c.item.mention
+    strategy = pages.strategy_of(request, who)
+    situation = saved_replies.situation_of(c.item.item.reasons, m.sentiment)
+    user = who.principal.user
+    return [
+        SavedReplyOut(
+            name=r.name, situation=r.situation, lang=r.lang,
+            text=saved_replies.fill(
+                r, mention=m, strategy=strategy, agent=user.name or user.email.split("@")[0],
+                workspace_name=who.membership.workspace_name,
+            ),
+        )
+        for r in saved_replies.for_item(strategy, situation, m.lang)
+    ]  # fmt: skip
+
+
+def _writers(found: list[presence.Writer]) -> PresenceOut:
+    return PresenceOut(
+        writing=[WriterOut(name=w.name, email=w.email, since=w.since) for w in found]
+    )
+
+
+@router.get("/workspaces/{slug}/inbox/{item_id}/presence", response_model=PresenceOut)
+def who_is_writing(
+    request: Request, slug: str, item_id: int, _who_: auth.Principal = Authenticated
+) -> PresenceOut:
+    """Colleagues writing a reply to the item right now (a beat in the last 30 seconds)."""
+    who = _access(request, slug)
+    return _writers(
+        presence.look(state(request).engine, who.workspace_id, item_id, who.principal.user.id)
+    )
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/presence", response_model=PresenceOut)
+def writing(
+    request: Request, slug: str, item_id: int, _who_: auth.Principal = Authenticated
+) -> PresenceOut:
+    """Say you are writing a reply to the item (repeat every 10 seconds or so while you do);
+    answers who else is."""
+    who = _access(request, slug, "responder")
+    return _writers(
+        presence.beat(state(request).engine, who.workspace_id, item_id, who.principal.user.id)
+    )
+
+
+@router.delete("/workspaces/{slug}/inbox/{item_id}/presence", status_code=204)
+def stopped_writing(
+    request: Request, slug: str, item_id: int, _who_: auth.Principal = Authenticated
+) -> Response:
+    who = _access(request, slug, "responder")
+    presence.leave(state(request).engine, who.workspace_id, item_id, who.principal.user.id)
+    return Response(status_code=204)

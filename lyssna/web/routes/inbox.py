@@ -7,8 +7,10 @@ a colleague's change.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -19,11 +21,12 @@ from fastapi.responses import Response
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import ConflictError, NotFoundError, UserError
-from lyssna.inbox import metrics, service
+from lyssna.inbox import metrics, presence, replies, saved_replies, sending, service
 from lyssna.inbox.answerers import may_answer, workspace_strategy
 from lyssna.inbox.targets import ReplyGuidance, first_response_target, reply_guidance
 from lyssna.storage import accounts
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
+from lyssna.storage.inbox_replies import PENDING_STATES, Reply
 from lyssna.strategy.report import parse_period
 from lyssna.strategy.schema import Strategy
 from lyssna.web.deps import Access, access, check_csrf, state
@@ -32,8 +35,9 @@ from lyssna.web.routes.common import csv_response, optional_int, redirect, rende
 
 router = APIRouter()
 
-View = Literal["all", "mine", "unassigned", "oldest"]
-VIEWS: tuple[View, ...] = ("all", "mine", "unassigned", "oldest")
+View = Literal["all", "mine", "unassigned", "oldest", "replies"]
+# "replies": items whose reply waits for an approver, failed, or may not have arrived.
+VIEWS: tuple[View, ...] = ("all", "mine", "unassigned", "oldest", "replies")
 LIST_LIMIT = 200
 _MENTION = re.compile(r"(?<![\w.])@[\w.\-]*\w")
 _REACH = re.compile(r"^reach ([\d,]+)$")
@@ -64,6 +68,13 @@ def open_items(
         raise UserError(f"unknown status {status!r}: use {', '.join(STATUSES)}")
     engine = state(request).engine
     service.sync(engine, who.workspace_id)
+    if view == "replies":
+        ids = list(
+            dict.fromkeys(
+                v.reply.item_id for v in replies.needing_attention(engine, who.workspace_id)
+            )
+        )
+        return service.items_by_id(engine, who.workspace_id, ids[:limit])
     views = service.list_items(
         engine,
         who.workspace_id,
@@ -233,6 +244,9 @@ def inbox(request: Request, slug: str) -> Response:
         "inbox.html",
         nav="inbox",
         items=items,
+        reply_states=replies.latest_states(
+            state(request).engine, who.workspace_id, [v.item.id for v in items]
+        ),
         risky=risks(request, who, target),
         target=target,
         view=view,
@@ -346,6 +360,60 @@ def metrics_csv(request: Request, slug: str) -> Response:
     return csv_response(f"{slug}-inbox-metrics-{period}.csv", METRIC_COLUMNS, rows)
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyBox:
+    """The reply part of an item page."""
+
+    cannot_send: str | None  # why replies cannot go out from Lyssna here
+    needs_approval: bool  # the viewer's replies wait for an approver
+    may_approve: bool
+    text: str  # what the box holds (a saved reply inserted, or what was refused)
+    chosen: str | None  # the saved reply inserted
+    writers: list[presence.Writer]  # colleagues writing a reply right now
+    pending: bool  # a reply is on its way: no second one until it settles
+    force: bool = False  # the viewer was warned about a colleague; the next send goes anyway
+    open_replies: list[replies.ReplyView] = field(default_factory=list)
+
+
+def reply_box(
+    request: Request,
+    who: Access,
+    c: service.Conversation,
+    guidance: ReplyGuidance,
+    *,
+    text: str = "",
+    force: bool = False,
+) -> ReplyBox:
+    engine = state(request).engine
+    chosen = request.query_params.get("saved") or None
+    if chosen and not text:
+        strategy = strategy_of(request, who)
+        try:
+            saved = saved_replies.find(strategy, chosen)
+            text = saved_replies.fill(
+                saved, mention=c.item.mention, strategy=strategy,
+                agent=who.principal.user.name or who.principal.user.email.split("@")[0],
+                workspace_name=who.membership.workspace_name,
+            )  # fmt: skip
+        except UserError:
+            chosen = None
+    with engine.connect() as conn:
+        cannot_send = sending.why_cannot_send(conn, who.workspace_id, c.item.item)
+        writers = presence.writers(conn, c.item.item.id, except_user=who.principal.user.id)
+    up_to = replies.approval_rule(engine, who.workspace_id)
+    return ReplyBox(
+        cannot_send=cannot_send,
+        needs_approval=replies.needs_approval(up_to, who.role),
+        may_approve=replies.may_approve(up_to, who.role),
+        text=text,
+        chosen=chosen,
+        writers=writers,
+        pending=any(o.reply.state in PENDING_STATES for o in c.outgoing),
+        force=force,
+        open_replies=[o for o in c.outgoing if o.reply.state not in ("sent", "discarded")],
+    )
+
+
 def _item_page(
     request: Request,
     who: Access,
@@ -354,6 +422,8 @@ def _item_page(
     status_code: int = 200,
     conflict: str | None = None,
     error: str | None = None,
+    text: str = "",
+    force: bool = False,
 ) -> Response:
     c = conversation(request, who, item_id)
     names = user_names(request, {a.user_id for a in c.activity if a.user_id is not None})
@@ -367,9 +437,11 @@ def _item_page(
         )
         for a in c.activity
     ]
-    guidance: ReplyGuidance = reply_guidance(
-        state(request).settings.home, who.slug, c.item.item.reasons
-    )
+    m = c.item.mention
+    guidance = reply_guidance(
+        state(request).settings.home, who.slug, c.item.item.reasons,
+        sentiment=m.sentiment, lang=m.lang,
+    )  # fmt: skip
     target = target_hours(request, who)
     return render(
         request,
@@ -385,6 +457,7 @@ def _item_page(
         risk=risks(request, who, target).get(item_id),
         target=target,
         guidance=guidance,
+        box=reply_box(request, who, c, guidance, text=text, force=force),
         conflict=conflict,
         error=error,
         done=request.query_params.get("done"),
@@ -476,3 +549,98 @@ def add_note(
     except UserError as exc:
         return _item_page(request, who, item_id, status_code=400, error=str(exc))
     return redirect(f"/w/{slug}/inbox/{item_id}?done=note")
+
+
+# --- replies --------------------------------------------------------------------------------
+
+
+def send_now(request: Request, who: Access, reply: Reply) -> Reply:
+    """Send a queued reply within the request, so the person sees how it went; a reply that
+    must wait (backoff) is sent later by `lyssna listen` or `lyssna inbox send-queued`."""
+    if reply.state != "queued":
+        return reply
+    ctx = who.context(state(request))
+    return asyncio.run(sending.send_reply(ctx, reply.id))
+
+
+def _after_reply(slug: str, reply: Reply) -> Response:
+    return redirect(f"/w/{slug}/inbox/{reply.item_id}?done=reply_{reply.state}#reply")
+
+
+def _reply_action(
+    request: Request, who: Access, item_id: int, text: str, act: Callable[[], Reply]
+) -> Response:
+    """Do `act`, send what it queued, and show how it went (or why it was refused)."""
+    try:
+        reply = act()
+    except replies.ColleagueWritingError as exc:  # offer "send anyway"
+        return _item_page(
+            request, who, item_id, status_code=409, error=str(exc), text=text, force=True
+        )
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    except ConflictError as exc:
+        return _item_page(request, who, item_id, status_code=409, conflict=str(exc), text=text)
+    except UserError as exc:
+        return _item_page(request, who, item_id, status_code=400, error=str(exc), text=text)
+    return _after_reply(who.slug, send_now(request, who, reply))
+
+
+@router.post("/w/{slug}/inbox/{item_id}/reply")
+def write_reply(
+    request: Request,
+    slug: str,
+    item_id: int,
+    text: str = Form(""),
+    action: str = Form("send"),
+    force: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    """Write a reply: send it (or hand it to an approver), or keep it as a draft."""
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    return _reply_action(
+        request, who, item_id, text,
+        lambda: replies.write(
+            state(request).engine, who.workspace_id, item_id, text,
+            by=who.principal.user.email, strategy=strategy_of(request, who),
+            submit=action != "draft", force=force == "1",
+        ),
+    )  # fmt: skip
+
+
+@router.post("/w/{slug}/inbox/replies/{reply_id}")
+def act_on_reply(
+    request: Request,
+    slug: str,
+    reply_id: int,
+    do: str = Form(""),
+    text: str = Form(""),
+    comment: str = Form(""),
+    action: str = Form("send"),
+    force: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    """Approve, return, change, drop, send again, confirm as sent, or try a queued reply now."""
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    engine, ws, by = state(request).engine, who.workspace_id, who.principal.user.email
+    try:
+        current = replies.get(engine, ws, reply_id).reply
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    acts: dict[str, Callable[[], Reply]] = {
+        "approve": lambda: replies.approve(engine, ws, reply_id, by=by),
+        "return": lambda: replies.return_to_author(engine, ws, reply_id, comment, by=by),
+        "edit": lambda: replies.edit(
+            engine, ws, reply_id, text, by=by, strategy=strategy_of(request, who),
+            submit=action != "draft", force=force == "1",
+        ),
+        "discard": lambda: replies.discard(engine, ws, reply_id, by=by),
+        "resend": lambda: replies.resend(engine, ws, reply_id, by=by),
+        "confirm": lambda: replies.confirm_sent(engine, ws, reply_id, by=by),
+        "try": lambda: current,  # send a queued reply now, without waiting for its backoff
+    }  # fmt: skip
+    if do not in acts:
+        raise HTTPException(400, who.t("inbox.reply.choose"))
+    return _reply_action(request, who, current.item_id, text, acts[do])
