@@ -186,7 +186,7 @@ def hours(t: Translator, value: float | None) -> str:
     if value is None:
         return "–"
     if value < 1:
-        return t("inbox.minutes", n=t.number(value * 60))
+        return t("inbox.minutes", n=t.number(round(value * 60)))
     return t("inbox.hours", n=t.number(value, 1))
 
 
