@@ -36,12 +36,12 @@ def mastodon(monkeypatch):
     fake_server.stop()
 
 
-def test_a_question_from_mastodon_is_answered_in_its_thread(page, site, mastodon):  # noqa: F811
+@pytest.fixture
+def asked(site, mastodon):
+    """A question on Mastodon, collected by a source (`lyssna listen --once`)."""
     asked_at = datetime.now(UTC) - timedelta(minutes=20)
-    asked = mastodon.post(
-        QUESTION,
-        tags=("acme",),
-        created_at=asked_at.isoformat().replace("+00:00", "Z"),
+    status = mastodon.post(
+        QUESTION, tags=("acme",), created_at=asked_at.isoformat().replace("+00:00", "Z")
     )
     add_source(
         site.ctx,
@@ -53,11 +53,14 @@ def test_a_question_from_mastodon_is_answered_in_its_thread(page, site, mastodon
             "write_token": {"$env": "LYSSNA_TEST_MASTODON_WRITE"},
         },
     )
-    # What `lyssna listen --once` does (in a thread: Playwright keeps a loop in this one).
+    # In a thread: Playwright keeps an event loop in this one.
     with ThreadPoolExecutor(1) as pool:
         (outcome,) = pool.submit(asyncio.run, Runner(site.ctx).run_once()).result()
     assert outcome.ok and outcome.new == 1, outcome.error
+    return status
 
+
+def test_a_question_from_mastodon_is_answered_in_its_thread(page, site, mastodon, asked):  # noqa: F811
     _sign_in(page, site, "responder")
     page.click("nav.main-nav >> text=Inbox")
     row = page.locator("tr", has_text="Hur byter jag kort")
@@ -75,7 +78,7 @@ def test_a_question_from_mastodon_is_answered_in_its_thread(page, site, mastodon
     assert page.locator("p.notice").inner_text() == "Reply sent."
     ours = page.locator("article.ours")
     assert ANSWER in ours.locator(".text").inner_text()
-    (reply,) = [s for s in mastodon.statuses if s["in_reply_to_id"] == asked["id"]]
+    (reply,) = mastodon.replies_to(asked["id"])
     assert ours.locator(".platform-id").inner_text() == reply["uri"]
     assert "sent a reply" in page.locator("ol.history").inner_text()
 
@@ -95,3 +98,28 @@ def test_a_question_from_mastodon_is_answered_in_its_thread(page, site, mastodon
     minutes = int(re.match(r"(\d+) min", cells[2]).group(1))
     assert 19 <= minutes <= 25
     assert page.errors == [] and page.csp_violations == []  # type: ignore[attr-defined]
+
+
+def test_a_colleague_sees_who_is_writing(browser, server, page, site, asked):  # noqa: F811
+    _sign_in(page, site, "responder")
+    page.click("nav.main-nav >> text=Inbox")
+    page.locator("tr", has_text="Hur byter jag kort").locator("td.text a").click()
+    page.wait_for_selector("#reply-form")
+    item_url = page.url
+
+    colleague = browser.new_context(base_url=server).new_page()
+    _sign_in(colleague, site, "editor")
+    colleague.goto(item_url)
+    assert colleague.locator("#colleague-writing").is_hidden()
+
+    page.fill("#reply-text", "Hej! Jag kollar")  # typing starts the beat
+    notice = colleague.locator("#colleague-writing")
+    notice.wait_for(state="visible", timeout=15_000)
+    assert notice.inner_text() == f"{site.email('responder')} is writing a reply right now."
+    # Sending over it is refused until the colleague says so.
+    colleague.fill("#reply-text", "Hej Anna!")
+    colleague.click("#send-reply")
+    colleague.wait_for_selector("#send-reply >> text=Send anyway")
+    assert "is writing a reply to this item right now" in colleague.locator("p.error").inner_text()
+    assert colleague.locator("#reply-text").input_value() == "Hej Anna!"
+    colleague.context.close()
