@@ -7,10 +7,12 @@ from rich.table import Table
 
 from lyssna.cli import common
 from lyssna.cli.common import console, guarded
-from lyssna.inbox import service
+from lyssna.inbox import replies, saved_replies, sending, service
 from lyssna.inbox.answerers import workspace_strategy
 from lyssna.inbox.targets import first_response_target
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
+from lyssna.storage.inbox_replies import Reply
+from lyssna.workspace import WorkspaceContext
 
 inbox_app = typer.Typer(
     help="The engagement inbox: mentions that need an answer.", no_args_is_help=True
@@ -113,6 +115,18 @@ def show_command(
                 highlight=False,
                 markup=False,
             )
+    for o in c.outgoing:
+        r = o.reply
+        where = f" {r.external_id}" if r.external_id else ""
+        console.print(
+            f"  ⤷ reply {r.id} by {o.author or '?'}: {r.state.replace('_', ' ')}{where}: {r.text}",
+            highlight=False,
+            markup=False,
+        )
+        if r.last_error:
+            console.print(f"      {r.last_error}", highlight=False, markup=False)
+        if r.review_comment:
+            console.print(f"      returned: {r.review_comment}", highlight=False, markup=False)
     if c.earlier_from_author:
         console.print(
             "Earlier from this author: "
@@ -262,3 +276,208 @@ def metrics_command(
         )
         for r in soon[:10]:
             console.print(f"  #{r.item_id} has waited {_h(r.waited_hours)}.", highlight=False)
+
+
+# --- replies --------------------------------------------------------------------------------
+
+_SAY = {
+    "sent": "sent",
+    "queued": "not taken by the platform yet; `lyssna listen` or `lyssna inbox send-queued` "
+    "tries again",
+    "awaiting_approval": "waiting for an approver (`lyssna inbox approve`)",
+    "draft": "kept as a draft",
+    "failed": "NOT sent",
+    "unknown": "perhaps sent: Lyssna cannot tell; look on the platform, then `lyssna inbox "
+    "confirm-sent` or `resend`",
+    "discarded": "dropped",
+}
+
+
+def _send_and_say(ctx: WorkspaceContext, reply: Reply) -> None:
+    import asyncio
+
+    if reply.state == "queued":
+        reply = asyncio.run(sending.send_reply(ctx, reply.id))
+    where = f" as {reply.external_id}" if reply.external_id else ""
+    console.print(
+        f"Reply {reply.id} to #{reply.item_id}: {_SAY.get(reply.state, reply.state)}{where}.",
+        highlight=False,
+    )
+    if reply.last_error:
+        console.print(f"  {reply.last_error}", highlight=False, markup=False)
+    if reply.state in ("failed", "unknown"):
+        raise typer.Exit(1)
+
+
+@inbox_app.command("reply")
+@guarded
+def reply_command(
+    item: int = typer.Argument(..., help="Item number from `lyssna inbox list`"),
+    text: str | None = typer.Option(None, "--text", help="The reply"),
+    saved: str | None = typer.Option(
+        None, "--saved", help="A saved reply from the strategy, filled in for the item"
+    ),
+    by: str | None = _AS,
+    draft: bool = typer.Option(False, "--draft", help="Keep it as a draft, do not send"),
+    force: bool = typer.Option(
+        False, "--force", help="Send although a colleague is writing a reply to the item"
+    ),
+) -> None:
+    """Answer an item on its platform, as a reply in the thread (at most once).
+
+    The reply goes out through the source that collected the mention, at once; when replies by
+    your role need approval, it waits for an approver instead.
+
+    Examples:
+      lyssna inbox reply 42 --text "Hej! Du byter kort i appen." --as kari@example.no
+      lyssna inbox reply 42 --saved complaint-sv --as kari@example.no
+    """
+    if (text is None) == (saved is None):
+        raise common.fail("give the reply as --text TEXT or --saved NAME (one of them)")
+    ctx = common.workspace()
+    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+    if saved is not None:
+        text = _filled(ctx, item, saved, by)
+    reply = replies.write(
+        ctx.engine, ctx.workspace.id, item, text or "", by=by, strategy=strategy,
+        submit=not draft, force=force,
+    )  # fmt: skip
+    _send_and_say(ctx, reply)
+
+
+def _filled(ctx: WorkspaceContext, item: int, name: str, by: str | None) -> str:
+    from lyssna.storage import accounts
+
+    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+    conversation = service.open_item(ctx.engine, ctx.workspace.id, item)
+    agent = ""
+    if by:
+        with ctx.engine.connect() as conn:
+            user = accounts.user_by_email(conn, by)
+        agent = user.name or user.email.split("@")[0]
+    return saved_replies.fill(
+        saved_replies.find(strategy, name), mention=conversation.item.mention, agent=agent,
+        strategy=strategy, workspace_name=ctx.workspace.name,
+    )  # fmt: skip
+
+
+@inbox_app.command("replies")
+@guarded
+def replies_command() -> None:
+    """Replies a person must act on: waiting for approval, not sent, or perhaps not arrived."""
+    ctx = common.workspace()
+    found = replies.needing_attention(ctx.engine, ctx.workspace.id)
+    if not found:
+        console.print("No reply needs anyone.")
+        return
+    table = Table("Reply", "Item", "State", "Author", "Why", "Text")
+    table.columns[5].ratio = 1
+    for v in found:
+        r = v.reply
+        table.add_row(
+            str(r.id), f"#{r.item_id}", r.state.replace("_", " "), v.author_email or "",
+            r.last_error or "", r.text if len(r.text) <= 100 else r.text[:99] + "…",
+        )  # fmt: skip
+    console.print(table)
+
+
+@inbox_app.command("approve")
+@guarded
+def approve_command(
+    reply: int = typer.Argument(..., help="Reply number from `lyssna inbox replies`"),
+    by: str | None = _AS,
+) -> None:
+    """Approve a reply waiting for approval; it is sent at once."""
+    ctx = common.workspace()
+    _send_and_say(ctx, replies.approve(ctx.engine, ctx.workspace.id, reply, by=by))
+
+
+@inbox_app.command("return")
+@guarded
+def return_command(
+    reply: int = typer.Argument(...),
+    comment: str = typer.Option(..., "--comment", help="What the author should change"),
+    by: str | None = _AS,
+) -> None:
+    """Send a reply waiting for approval back to its author as a draft."""
+    ctx = common.workspace()
+    _send_and_say(ctx, replies.return_to_author(ctx.engine, ctx.workspace.id, reply, comment,
+                                                by=by))  # fmt: skip
+
+
+@inbox_app.command("resend")
+@guarded
+def resend_command(reply: int = typer.Argument(...), by: str | None = _AS) -> None:
+    """Send a reply that failed again, or one of unknown fate you checked is not there."""
+    ctx = common.workspace()
+    _send_and_say(ctx, replies.resend(ctx.engine, ctx.workspace.id, reply, by=by))
+
+
+@inbox_app.command("confirm-sent")
+@guarded
+def confirm_command(reply: int = typer.Argument(...), by: str | None = _AS) -> None:
+    """Say that a reply of unknown fate is on the platform (you found it there)."""
+    ctx = common.workspace()
+    _send_and_say(ctx, replies.confirm_sent(ctx.engine, ctx.workspace.id, reply, by=by))
+
+
+@inbox_app.command("discard")
+@guarded
+def discard_command(reply: int = typer.Argument(...), by: str | None = _AS) -> None:
+    """Drop a reply that was not sent."""
+    ctx = common.workspace()
+    _send_and_say(ctx, replies.discard(ctx.engine, ctx.workspace.id, reply, by=by))
+
+
+@inbox_app.command("send-queued")
+@guarded
+def send_queued_command() -> None:
+    """Send the replies that are due, and settle attempts a stopped process left behind.
+
+    `lyssna listen` does this every few seconds; run this from cron when nothing listens.
+    """
+    import asyncio
+
+    ctx = common.workspace()
+    report = asyncio.run(sending.drain(ctx))
+    done = report.attempted + report.recovered
+    if not done:
+        console.print("Nothing to send.")
+        return
+    counts = {state: report.count(state) for state in ("sent", "queued", "failed", "unknown")}
+    console.print(
+        f"{counts['sent']} sent, {counts['queued']} to try again later, {counts['failed']} "
+        f"refused, {counts['unknown']} of unknown fate (see `lyssna inbox replies`).",
+        highlight=False,
+    )
+    if counts["failed"] or counts["unknown"]:
+        raise typer.Exit(1)
+
+
+@inbox_app.command("approval")
+@guarded
+def approval_command(
+    role: str | None = typer.Argument(
+        None,
+        help="responder, editor or admin: replies by this role and weaker need approval; "
+        "'none': nobody's do. Leave out to see the rule.",
+    ),  # fmt: skip
+) -> None:
+    """Which replies wait for an approver before they go out.
+
+    Examples:
+      lyssna inbox approval responder
+      lyssna inbox approval none
+    """
+    ctx = common.workspace()
+    if role is not None:
+        replies.set_approval_rule(ctx.engine, ctx.workspace.id, None if role == "none" else role)
+    current = replies.approval_rule(ctx.engine, ctx.workspace.id)
+    if current is None:
+        console.print("Replies go out without approval.")
+    else:
+        console.print(
+            f"Replies by members with the role {current} (or weaker) wait for an approver "
+            "(a stronger role, editor or up).",
+            highlight=False,
+        )
