@@ -69,27 +69,35 @@ _KEY = ("workspace_id", "topic_id", "facet", "hour", "value")
 _CHUNK = 500
 
 
-def hour_key(created_at: Any, dialect: str) -> Any:
-    """The start of a mention's UTC hour, in the driver's form for `dialect`.
-
-    Takes a time in the driver's form (SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC) or an aware
-    datetime; store_batch has the former, rows read through SQLAlchemy the latter.
-    """
+def _hour(created_at: Any) -> Any:
+    """The UTC hour of a time in the driver's form (SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC,
+    cut to 'YYYY-MM-DD HH') or of an aware datetime (truncated)."""
     if isinstance(created_at, str):
-        return created_at[:13] + ":00:00.000000"
-    hour = created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return created_at[:13]
+    return created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _hour_key(hour: Any, dialect: str) -> Any:
+    """What `_hour` gave, as the driver stores the `hour` column for `dialect`."""
+    if isinstance(hour, str):
+        return hour + ":00:00.000000"  # only SQLite hands over its times as text
     return hour.strftime("%Y-%m-%d %H:00:00.000000") if dialect == "sqlite" else hour
 
 
 class Tally:
-    """Changes to the counts, gathered in memory and written with one upsert."""
+    """Changes to the counts, gathered in memory and written with one upsert.
 
-    __slots__ = ("dialect", "changes")
+    Ingest adds thousands of mentions a second, so `add` only counts mentions alike (same hour,
+    sentiment, channel, language and topics); they are spread over the facets and topics once,
+    when written.
+    """
+
+    __slots__ = ("dialect", "alike")
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
-        # (topic id, facet, hour, value) -> change
-        self.changes: Counter[tuple[int, str, Any, str]] = Counter()
+        # (hour, sentiment, channel, language, topic ids) -> mentions in (or out, when negative)
+        self.alike: Counter[tuple[Any, str, str, str, tuple[int, ...]]] = Counter()
 
     def add(
         self,
@@ -101,13 +109,21 @@ class Tally:
         sign: int = 1,
     ) -> None:
         """Count one mention in (sign 1) or out (sign -1), for all mentions and its topics."""
-        hour = hour_key(created_at, self.dialect)
-        changes = self.changes
-        s, c, la = sentiment or "", channel, lang or ""
-        for topic in (ALL_MENTIONS, *topic_ids):
-            changes[(topic, "sentiment", hour, s)] += sign
-            changes[(topic, "channel", hour, c)] += sign
-            changes[(topic, "language", hour, la)] += sign
+        key = (_hour(created_at), sentiment or "", channel, lang or "", tuple(topic_ids))
+        self.alike[key] += sign
+
+    def changes(self) -> Counter[tuple[int, str, Any, str]]:
+        """(topic id, facet, hour, value) -> change, for every row the tally touches."""
+        changes: Counter[tuple[int, str, Any, str]] = Counter()
+        for (hour, sentiment, channel, lang, topic_ids), n in self.alike.items():
+            if not n:
+                continue
+            key = _hour_key(hour, self.dialect)
+            for topic in (ALL_MENTIONS, *topic_ids):
+                changes[(topic, "sentiment", key, sentiment)] += n
+                changes[(topic, "channel", key, channel)] += n
+                changes[(topic, "language", key, lang)] += n
+        return changes
 
     def add_stored(self, conn: Connection, mention_ids: Sequence[int], sign: int = 1) -> None:
         """Count stored mentions in or out as the database holds them now (with their topics)."""
@@ -140,10 +156,10 @@ class Tally:
     def write(self, conn: Connection, workspace_id: int) -> None:
         """Apply the changes (increments), then drop the rows that fell to zero."""
         rows = sorted(
-            ((workspace_id, *key, n) for key, n in self.changes.items() if n),
+            ((workspace_id, *key, n) for key, n in self.changes().items() if n),
             key=_sort_key,
         )
-        self.changes.clear()
+        self.alike.clear()
         if not rows:
             return
         marker = "?" if self.dialect == "sqlite" else "%s"

@@ -24,6 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
@@ -137,7 +139,27 @@ mentions = Table(
     UniqueConstraint("workspace_id", "channel", "external_id"),
     Index(None, "workspace_id", "created_at"),
     Index(None, "workspace_id", "fingerprint"),
+    # The dashboard's top authors: the biggest audiences first, their mentions counted per author.
+    Index("ix_mentions_reach", "workspace_id", "author_followers", "created_at", "author_handle"),
+    Index("ix_mentions_author", "workspace_id", "author_handle", "created_at"),
+    # An even 1/64 of the mentions, for the dashboard's rising words on long periods.
+    Index(
+        "ix_mentions_sample",
+        "workspace_id",
+        "created_at",
+        sqlite_where=text("id % 64 = 0"),
+        postgresql_where=text("id % 64 = 0"),
+    ),
 )
+
+# What the dashboard ranks mentions by (likes + shares + replies); indexed, so that the top few of
+# a long period are read without sorting the period.
+ENGAGEMENT = (
+    func.coalesce(mentions.c.likes, 0)
+    + func.coalesce(mentions.c.shares, 0)
+    + func.coalesce(mentions.c.replies, 0)
+)
+Index("ix_mentions_engagement", mentions.c.workspace_id, ENGAGEMENT)
 
 mention_topics = Table(
     "mention_topics",

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, literal, select
+from sqlalchemy import Connection, exists, func, literal, literal_column, select, text
 
 from lyssna.core.records import Topic
 from lyssna.storage import rollups
-from lyssna.storage.schema import mention_topics, mentions
+from lyssna.storage.schema import ENGAGEMENT, UTCDateTime, mention_topics, mentions
 
 # Above this many mentions per period, rising words are counted on an even sample by id.
 WORD_SAMPLE = 2000
@@ -251,11 +251,11 @@ def build(
     label_format = _LABEL_FORMATS[period.by]
     buckets: dict[str, Counter[str]] = defaultdict(Counter)
     local_label: dict[datetime, str] = {}
-    for hour, sentiment, n in counts.by_hour:
+    for hour, feeling, n in counts.by_hour:
         label = local_label.get(hour)
         if label is None:
             label = local_label[hour] = hour.astimezone(zone).strftime(label_format)
-        buckets[label][sentiment or "unknown"] += n
+        buckets[label][feeling or "unknown"] += n
     volume = Table("volume", ["time", "mentions"])
     sentiment = Table("sentiment", ["time", "negative", "neutral", "positive", "net_sentiment"])
     totals: Counter[str] = Counter()
@@ -280,32 +280,15 @@ def build(
         tables[key] = Table(
             key, [column_name, "mentions", "share"], [[v, n, n / total] for v, n in rows]
         )
-    tables["authors"] = _authors(conn, where)
-
-    engagement = (
-        func.coalesce(mentions.c.likes, 0)
-        + func.coalesce(mentions.c.shares, 0)
-        + func.coalesce(mentions.c.replies, 0)
-    )
-    top = Table("top_mentions", ["id", "author", "channel", "engagement", "text"])
-    for row in conn.execute(
-        select(
-            mentions.c.id,
-            mentions.c.author_handle,
-            mentions.c.channel,
-            engagement.label("engagement"),
-            mentions.c.text,
-        )
-        .where(*where)
-        .order_by(engagement.desc(), mentions.c.id.desc())
-        .limit(10)
-    ):
-        text = row.text if len(row.text) <= 280 else row.text[:279] + "…"
-        top.rows.append([row.id, row.author_handle, row.channel, row.engagement, text])
-    tables["top_mentions"] = top
-
     current = sum(totals.values())
-    words, hashtags = _rising(conn, workspace_id, period, topic_ids, current)
+    # The rest reads mentions. Each query either reads the period by time or walks an index in
+    # the order it ranks by and stops after a few rows; the counts tell which reads fewer rows.
+    stored = rollups.total(conn, workspace_id, None, None)
+    scope = _Scope(workspace_id, period, chosen, where, stored, current)
+    tables["authors"] = _authors(conn, scope)
+    tables["top_mentions"] = _top_mentions(conn, scope)
+    before = _total(conn, workspace_id, period.previous, chosen)
+    words, hashtags = _rising(conn, scope, before)
     tables["rising_words"] = words
     tables["rising_hashtags"] = hashtags
     return Dashboard(
@@ -313,19 +296,111 @@ def build(
     )
 
 
-def _authors(conn: Connection, where: list[Any], limit: int = 10) -> Table:
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """What the reading queries need: the period, the topics, and how many mentions are where."""
+
+    workspace_id: int
+    period: Period
+    topic_ids: list[int]
+    where: list[Any]  # the period read by time (and topics), as _conditions gives it
+    stored: int  # every mention of the workspace
+    selected: int  # those in the period (and topics)
+
+    def ranked(self, rows_wanted: int) -> bool:
+        """Whether walking a ranking index reads fewer rows than reading the whole period.
+
+        Walking it meets a row of the period about once in stored / selected rows.
+        """
+        return rows_wanted * self.stored < self.selected * self.selected
+
+    def rowwise(self, conn: Connection) -> list[Any]:
+        return _rowwise(conn, self.workspace_id, self.period, self.topic_ids)
+
+
+def _in_topics(topic_ids: Sequence[int]) -> Any:
+    """A mention is in one of the topics: checked row by row, for rows read in another order."""
+    return exists().where(
+        mention_topics.c.mention_id == mentions.c.id,
+        mention_topics.c.topic_id.in_(list(topic_ids)),
+    )
+
+
+def _rowwise(
+    conn: Connection, workspace_id: int, period: Period, topic_ids: Sequence[int]
+) -> list[Any]:
+    """The period and topics as a check on each row of an index walked in another order.
+
+    On SQLite, a unary + keeps the planner off the time index for these walks.
+    """
+    created: Any = mentions.c.created_at
+    if conn.dialect.name == "sqlite":
+        created = literal_column("+mentions.created_at", UTCDateTime)
+    conditions = [
+        mentions.c.workspace_id == workspace_id,
+        created >= period.since,
+        created < period.until,
+    ]
+    if topic_ids:
+        conditions.append(_in_topics(topic_ids))
+    return conditions
+
+
+def _total(conn: Connection, workspace_id: int, period: Period, topic_ids: list[int]) -> int:
+    """Mentions in a period (for a set of topics, the sum of theirs: an upper bound)."""
+    if not topic_ids:
+        return rollups.total(conn, workspace_id, period.since, period.until)
+    return sum(
+        rollups.per_topic(conn, workspace_id, topic_ids, period.since, period.until).values()
+    )
+
+
+def _top_mentions(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
+    """The mentions with the most engagement (likes + shares + replies) in the period."""
+    table = Table("top_mentions", ["id", "author", "channel", "engagement", "text"])
+    rank: Any
+    if scope.ranked(limit):
+        where, rank = scope.rowwise(conn), ENGAGEMENT  # walks ix_mentions_engagement
+    else:
+        where, rank = scope.where, ENGAGEMENT + 0  # reads the period (+0: not by the index)
+    for row in conn.execute(
+        select(
+            mentions.c.id,
+            mentions.c.author_handle,
+            mentions.c.channel,
+            ENGAGEMENT.label("engagement"),
+            mentions.c.text,
+        )
+        .where(*where)
+        .order_by(rank.desc(), mentions.c.id.desc())
+        .limit(limit)
+    ):
+        text = row.text if len(row.text) <= 280 else row.text[:279] + "…"
+        table.rows.append([row.id, row.author_handle, row.channel, row.engagement, text])
+    return table
+
+
+def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
     """The authors with the most followers, and how many mentions each wrote in the period.
 
-    A sorted LIMIT finds the candidates (a heap, cheaper than grouping every author); their
-    mention counts are then counted for those few handles only.
+    The candidates come from the biggest audiences down (ix_mentions_reach, which holds the
+    time and handle too), or from a sort of the period when it is small; their mentions are
+    then counted for those few handles only (ix_mentions_author).
     """
     table = Table("authors", ["author", "followers", "mentions"])
+    # A prolific big author fills many rows before the next one appears.
+    wanted = limit * 20
+    rank: Any
+    if scope.ranked(wanted):
+        where, rank = scope.rowwise(conn), mentions.c.author_followers
+    else:
+        where, rank = scope.where, mentions.c.author_followers + 0
     followers: dict[str, int] = {}
     for row in conn.execute(
         select(mentions.c.author_handle, mentions.c.author_followers)
         .where(*where, mentions.c.author_followers.is_not(None))
-        .order_by(mentions.c.author_followers.desc())
-        .limit(limit * 20)  # a prolific big author fills many rows
+        .order_by(rank.desc())
+        .limit(wanted)
     ):
         if row.author_handle and row.author_handle not in followers:
             followers[row.author_handle] = row.author_followers
@@ -336,7 +411,7 @@ def _authors(conn: Connection, where: list[Any], limit: int = 10) -> Table:
     counts: dict[str, int] = dict(
         conn.execute(  # type: ignore[arg-type]
             select(mentions.c.author_handle, func.count())
-            .where(*where, mentions.c.author_handle.in_(list(followers)))
+            .where(*scope.rowwise(conn), mentions.c.author_handle.in_(list(followers)))
             .group_by(mentions.c.author_handle)
         ).all()
     )
@@ -363,51 +438,51 @@ def _share_of_voice(
     return table
 
 
+# ix_mentions_sample holds the mentions whose id is a multiple of this (lyssna.storage.schema).
+_SAMPLED = 64
+
+
 def _period_terms(
-    conn: Connection,
-    workspace_id: int,
-    period: Period,
-    topic_ids: Sequence[int] | None,
-    expected: int | None,
+    conn: Connection, scope: _Scope, period: Period, expected: int
 ) -> tuple[Counter[str], Counter[str], int]:
-    """Word and hashtag counts (each counted once per mention) and how many mentions were read."""
-    where = _conditions(workspace_id, period, topic_ids)
-    if expected is None:
-        expected = conn.execute(select(func.count()).where(*where)).scalar_one()
-    statement = select(mentions.c.search_terms, mentions.c.text).where(*where)
-    if expected > WORD_SAMPLE:
-        # An even sample: ids are spread over time, so every n-th id samples the whole period.
-        step = -(-expected // WORD_SAMPLE)
-        statement = statement.where(mentions.c.id % literal(step) == 0)
+    """Word and hashtag counts (each counted once per mention) and how many mentions were read.
+
+    On a busy period an even sample by id is read (ids are spread over time): on a long one
+    from the index that holds every 64th mention only, so the period is never read whole.
+    """
+    if expected > WORD_SAMPLE * _SAMPLED:
+        step = _SAMPLED * (expected // (WORD_SAMPLE * _SAMPLED))
+        where: list[Any] = [
+            mentions.c.workspace_id == scope.workspace_id,
+            mentions.c.created_at >= period.since,
+            mentions.c.created_at < period.until,
+            # Word for word the partial index's WHERE, so that the database may use it.
+            text(f"mentions.id % {_SAMPLED} = 0"),
+            mentions.c.id % literal(step) == 0,
+        ]
+        if scope.topic_ids:
+            where.append(_in_topics(scope.topic_ids))
+    else:
+        where = _conditions(scope.workspace_id, period, scope.topic_ids)
+        if expected > WORD_SAMPLE:
+            where.append(mentions.c.id % literal(-(-expected // WORD_SAMPLE)) == 0)
     words: Counter[str] = Counter()
     hashtags: Counter[str] = Counter()
     read = 0
-    for row in conn.execute(statement):
+    for row in conn.execute(select(mentions.c.search_terms, mentions.c.text).where(*where)):
         read += 1
-        words.update(
-            {
-                w
-                for w in row.search_terms.split()
-                if len(w) >= 3 and not w.isdigit() and w not in _STOP_WORDS
-            }
-        )
+        words.update(set(row.search_terms.split()))  # in C; the filter below runs once per word
         if "#" in row.text:
             hashtags.update({h.lower() for h in _HASHTAG.findall(row.text)})
+    for word in [w for w in words if len(w) < 3 or w.isdigit() or w in _STOP_WORDS]:
+        del words[word]
     return words, hashtags, read
 
 
-def _rising(
-    conn: Connection,
-    workspace_id: int,
-    period: Period,
-    topic_ids: Sequence[int] | None,
-    current_total: int,
-) -> tuple[Table, Table]:
-    now_words, now_tags, now_read = _period_terms(
-        conn, workspace_id, period, topic_ids, current_total
-    )
+def _rising(conn: Connection, scope: _Scope, before_total: int) -> tuple[Table, Table]:
+    now_words, now_tags, now_read = _period_terms(conn, scope, scope.period, scope.selected)
     before_words, before_tags, before_read = _period_terms(
-        conn, workspace_id, period.previous, topic_ids, None
+        conn, scope, scope.period.previous, before_total
     )
     return (
         _rising_table("rising_words", "word", now_words, before_words, now_read, before_read),

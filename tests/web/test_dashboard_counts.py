@@ -104,3 +104,45 @@ def test_local_days_from_utc_hours():
     assert labels == ["2026-11-20", "2026-11-21", "2026-11-22"]
     hourly = board.period_for("24h", NOW)
     assert board._labels(hourly, board.ZoneInfo("Asia/Kolkata"))[0].endswith(":30")
+
+
+@pytest.mark.parametrize("topic", [None, "Acme"])
+def test_walking_the_ranking_indexes_finds_what_sorting_the_period_finds(
+    counted, monkeypatch, topic
+):
+    ws = counted.workspace.id
+    with counted.engine.connect() as conn:
+        topics = topic_store.list_all(conn, ws)
+        chosen = [t.id for t in topics if t.name == topic]
+        results = {}
+        for ranked in (True, False):
+            monkeypatch.setattr(board._Scope, "ranked", lambda self, rows, r=ranked: r)
+            for choice in ("24h", "7d", "30d"):
+                data = board.build(
+                    conn,
+                    ws,
+                    topics,
+                    board.period_for(choice, NOW),
+                    timezone="UTC",
+                    topic_ids=chosen,
+                )
+                results[ranked, choice] = (data.tables["authors"], data.tables["top_mentions"])
+    for choice in ("24h", "7d", "30d"):
+        assert results[True, choice] == results[False, choice]
+        assert results[True, choice][1].rows  # something to compare
+
+
+def test_rising_words_on_a_long_period_read_the_sample_index(counted, monkeypatch):
+    monkeypatch.setattr(board, "WORD_SAMPLE", 1)  # every period counts as long
+    ws = counted.workspace.id
+    with counted.engine.connect() as conn:
+        topics = topic_store.list_all(conn, ws)
+        period = board.period_for("30d", NOW)
+        scope = board._Scope(ws, period, [], [], 300, 300)
+        # 100 expected mentions, one read in WORD_SAMPLE (1) asked: every 64th, from the index
+        _words, _tags, read = board._period_terms(conn, scope, period, 100)
+        sampled = conn.execute(
+            select(mentions.c.id).where(mentions.c.workspace_id == ws, mentions.c.id % 64 == 0)
+        ).all()
+        assert read == len(sampled) > 0
+        board.build(conn, ws, topics, period, timezone="UTC", topic_ids=[topics[0].id])

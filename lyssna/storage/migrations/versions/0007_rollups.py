@@ -1,5 +1,6 @@
 """Dashboard counts (mentions per workspace, topic, UTC hour and facet, counted from the data
-already stored) and invitation links.
+already stored), indexes for the dashboard's top authors, top mentions and rising words, and
+invitation links.
 
 Revision ID: 0007
 Revises: 0005
@@ -68,6 +69,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name="uq_invitations_token_hash"),
     )
     op.create_index("ix_invitations_user_id", "invitations", ["user_id"])
+    # The dashboard's few questions that its counts cannot answer (lyssna.storage.schema).
+    op.create_index(
+        "ix_mentions_reach",
+        "mentions",
+        ["workspace_id", "author_followers", "created_at", "author_handle"],
+    )
+    op.create_index(
+        "ix_mentions_author", "mentions", ["workspace_id", "author_handle", "created_at"]
+    )
+    op.create_index(
+        "ix_mentions_sample",
+        "mentions",
+        ["workspace_id", "created_at"],
+        sqlite_where=sa.text("id % 64 = 0"),
+        postgresql_where=sa.text("id % 64 = 0"),
+    )
+    op.create_index(
+        "ix_mentions_engagement",
+        "mentions",
+        [
+            "workspace_id",
+            sa.text("(coalesce(likes, 0) + coalesce(shares, 0) + coalesce(replies, 0))"),
+        ],
+    )
     # Count what is already stored. This uses today's recount (lyssna.storage.rollups), which
     # is what `lyssna recount` runs too.
     from lyssna.storage import rollups
@@ -78,6 +103,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for name in ("ix_mentions_engagement", "ix_mentions_sample", "ix_mentions_author"):
+        op.drop_index(name, table_name="mentions")
+    op.drop_index("ix_mentions_reach", table_name="mentions")
     op.drop_index("ix_invitations_user_id", table_name="invitations")
     op.drop_table("invitations")
     op.drop_table("mention_rollups")
