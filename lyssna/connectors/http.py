@@ -152,6 +152,7 @@ class HttpClient:
         hints: Hints | None = None,
         retired: Callable[[httpx.Response], str | None] | None = None,
         idempotent: bool | None = None,
+        auth: httpx.Auth | None = None,
     ) -> httpx.Response:
         """The response, after retries; or the ConnectorError that says what went wrong.
 
@@ -160,6 +161,7 @@ class HttpClient:
         whether sending the request twice is harmless; by default only for GET, HEAD, OPTIONS,
         PUT and DELETE. A request that is not is never sent twice when it may have got through;
         a POST or PATCH that may have got through without an answer raises OutcomeUnknownError.
+        `auth` signs each attempt anew (OAuth 1.0a signatures carry a nonce and a time).
         """
         where = _describe(url)
         creates = method.upper() not in _IDEMPOTENT_METHODS
@@ -170,7 +172,7 @@ class HttpClient:
             await self._respect_budget(where)
             try:
                 self.requests_made += 1
-                response = await self._send(method, url, params, headers, json, form)
+                response = await self._send(method, url, params, headers, json, form, auth)
             except httpx.TimeoutException as exc:
                 last = RetriableError(f"{where} did not answer in time")
                 reached = reached or not isinstance(exc, _NEVER_SENT)
@@ -224,12 +226,13 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         json: Mapping[str, Any] | None,
         form: Mapping[str, str] | None = None,
+        auth: httpx.Auth | None = None,
     ) -> httpx.Response:
         # `form` is an application/x-www-form-urlencoded body (OAuth token endpoints want one).
         request = self._client.build_request(
             method, url, params=params, headers=headers, json=json, data=form
         )
-        response = await self._client.send(request, stream=True)
+        response = await self._client.send(request, stream=True, auth=auth)
         try:
             chunks: list[bytes] = []
             size = 0
@@ -352,6 +355,11 @@ def platform_message(response: httpx.Response) -> str:
         for key in ("error", "message", "error_description", "detail")
         if isinstance(body.get(key), str | int) and str(body[key]).strip()
     ]
+    # Problem JSON with the particulars in a list (X: {"detail": ..., "errors": [{"message"}]}).
+    errors = body.get("errors")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    if isinstance(first, dict) and isinstance(first.get("message"), str):
+        parts.append(first["message"])
     text = ": ".join(dict.fromkeys(parts))
     return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
 

@@ -28,7 +28,7 @@ from lyssna.connectors.base import (
 )
 from lyssna.connectors.bluesky.sender import record_key
 from tests.connectors.conftest import fast_http
-from tests.connectors.fakes import bluesky, mastodon, reddit, youtube
+from tests.connectors.fakes import bluesky, mastodon, reddit, x, youtube
 from tests.connectors.fakes.server import FakeServer
 
 NOW = datetime.now(UTC)
@@ -599,3 +599,123 @@ def test_youtube_find_sent_is_none_when_nothing_was_posted(yt):
     assert find_sent("youtube", config, message) is None
     on_video = Outgoing("v", "Tack!", reply_to_id=video, first_attempt_at=NOW)
     assert find_sent("youtube", config, on_video) is None
+
+
+# --- X ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def xx(server: FakeServer, monkeypatch: pytest.MonkeyPatch):
+    fake = x.FakeX(server)
+    for name, value in {
+        "X_BEARER": x.BEARER,
+        "X_KEY": x.API_KEY,
+        "X_KEY_SECRET": x.API_KEY_SECRET,
+        "X_TOKEN": x.ACCESS_TOKEN,
+        "X_TOKEN_SECRET": x.ACCESS_TOKEN_SECRET,
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = {
+        "queries": ["elvåra"],
+        "token": {"$env": "X_BEARER"},
+        "api_key": {"$env": "X_KEY"},
+        "api_key_secret": {"$env": "X_KEY_SECRET"},
+        "access_token": {"$env": "X_TOKEN"},
+        "access_token_secret": {"$env": "X_TOKEN_SECRET"},
+        "service": fake.url,
+    }
+    return fake, config
+
+
+def test_x_replies_in_the_thread_signed_as_the_account(xx):
+    fake, config = xx
+    asked = fake.post("Elvåra, öppet i jul?")
+    item = mentions("x", config)[0]
+    sent = send("x", config, reply_to("x", item, "Ja! Se https://elvara.example/jul & välkomna"))
+    [reply] = fake.replies_to(asked["id"])
+    assert reply["author_id"] == x.US
+    assert reply["text"] == "@kari_n Ja! Se https://t.co/AbCdEf123 &amp; välkomna"
+    assert sent.external_id == reply["id"]
+    assert sent.url == f"https://x.com/i/web/status/{reply['id']}"
+    request = fake.server.requests_to("/2/tweets")[-1]
+    assert request.json() == {
+        "text": "Ja! Se https://elvara.example/jul & välkomna",
+        "reply": {"in_reply_to_tweet_id": asked["id"]},
+    }
+    assert request.headers["authorization"].startswith("OAuth ")
+
+
+def test_x_publishes_a_post(xx):
+    fake, config = xx
+    sent = send("x", config, post("Nu öppnar vi i Bergen!"))
+    [ours] = fake.ours()
+    assert ours["text"] == "Nu öppnar vi i Bergen!" and "referenced_tweets" not in ours
+    assert sent.external_id == ours["id"]
+
+
+def test_x_without_an_access_token_says_what_to_configure(xx):
+    fake, config = xx
+    reading = {"queries": ["elvåra"], "token": {"$env": "X_BEARER"}, "service": fake.url}
+    with pytest.raises(SendingNotSupportedError, match="access_token"):
+        send("x", reading, post("Hej"))
+    assert fake.server.requests_to("/2/tweets") == []
+
+
+def test_x_refusals_are_clear(xx, monkeypatch: pytest.MonkeyPatch):
+    fake, config = xx
+    monkeypatch.setenv("X_WRONG", "not-the-secret")
+    with pytest.raises(AuthError) as refused:
+        send("x", {**config, "access_token_secret": {"$env": "X_WRONG"}}, post("Hej"))
+    assert "401" in refused.value.reason and "$X_WRONG" in refused.value.reason
+    assert "not-the-secret" not in refused.value.reason
+    monkeypatch.setenv("X_READONLY", x.READ_ONLY_TOKEN)
+    monkeypatch.setenv("X_READONLY_SECRET", "readonly-secret")
+    read_only = {
+        **config,
+        "access_token": {"$env": "X_READONLY"},
+        "access_token_secret": {"$env": "X_READONLY_SECRET"},
+    }
+    with pytest.raises(AuthError, match="oauth1 app permissions") as permissions:
+        send("x", read_only, post("Hej"))
+    assert "Read and write" in permissions.value.reason
+    with pytest.raises(RequestRejectedError, match="too long") as long:
+        send("x", config, post("x" * 281))
+    assert "400" in long.value.reason
+    send("x", config, post("Hej!", key="first"))
+    with pytest.raises(RequestRejectedError, match="duplicate content"):
+        send("x", config, post("Hej!", key="second"))
+    fake.write_remaining = 0
+    with pytest.raises(RateLimitedError) as limited:
+        send("x", config, post("Hej igen"))
+    assert limited.value.retry_at is not None
+    assert len(fake.ours()) == 1
+
+
+@pytest.mark.parametrize("how", ["hang up", "timeout"])
+def test_x_a_lost_answer_is_not_sent_again_and_is_found(xx, how: str):
+    fake, config = xx
+    asked = fake.post("Elvåra?")
+    item = mentions("x", config)[0]
+    message = reply_to("x", item, "Svar med länk https://elvara.example/a")
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("x", config, message)
+    [reply] = fake.replies_to(asked["id"])
+    assert len([r for r in fake.server.requests if r.method == "POST"]) == 1  # never twice
+    assert find_sent("x", config, message).external_id == reply["id"]
+    published = post("Nyhet & mer")
+    fake.lose_next_answer(how)
+    with pytest.raises(OutcomeUnknownError):
+        send("x", config, published)
+    assert find_sent("x", config, published).external_id == fake.ours()[-1]["id"]
+
+
+def test_x_find_sent_is_none_when_nothing_was_posted(xx):
+    fake, config = xx
+    fake.post("Elvåra?")
+    item = mentions("x", config)[0]
+    send("x", config, reply_to("x", item, "Ett annat svar", key="other"))
+    assert find_sent("x", config, reply_to("x", item, "Svar!")) is None
+    assert find_sent("x", config, post("Nyhet")) is None
+    signed = [r for r in fake.server.requests if r.headers["authorization"].startswith("OAuth")]
+    assert len(fake.nonces) == len(signed) > 0  # every request signed anew

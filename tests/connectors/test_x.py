@@ -179,6 +179,7 @@ def test_check_reports_the_budget(fake):
     assert verdict.details == (
         "search 'elvåra': allowed (1 recent)",
         "search 'lyssna': allowed (0 recent)",
+        "access token: none (cannot reply or post)",
     )
 
 

@@ -1,4 +1,5 @@
-"""Reads X posts matching search queries, newest first, through the API v2 recent search.
+"""Reads X posts matching search queries, newest first, through the API v2 recent search;
+replies and posts through `sender.py`.
 
 App-only authentication: the app's bearer token on every request. Each query is a stream with a
 `Walk`: `since` is the newest post id collected (sent as `since_id`, which X treats as
@@ -6,9 +7,9 @@ exclusive) and `below` the `next_token` of the walk in progress. Recent search c
 seven days; the filtered stream is not used.
 
 X reports its request budget as `x-rate-limit-limit/-remaining/-reset` (reset in epoch seconds),
-which the shared client does not read: they are noted here, so the next request waits for the
-reset when the budget is spent, and a 429 waits for that reset (or `Retry-After`) rather than
-guessing. A 429 that means the monthly post cap is reached (`usage-capped`) is reported as such.
+which the shared client reads: the next request waits for the reset when the budget is spent. A
+429 is read here, to wait for that reset (or `Retry-After`) rather than guess, and to report a
+429 that means the monthly post cap is reached (`usage-capped`) as such.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from lyssna.connectors.base import (
     FetchResult,
     MalformedResponseError,
     MappedItem,
+    Outgoing,
     RateLimitedError,
     RawItem,
+    Sent,
     Verdict,
     redact,
     resolve_secret,
@@ -40,11 +43,11 @@ from lyssna.connectors.http import (
     classify,
     newest_id,
     parse_json,
-    parse_reset,
     parse_retry_after,
 )
 from lyssna.connectors.x import mapping
 from lyssna.connectors.x.config import XConfig
+from lyssna.connectors.x.sender import XSender
 from lyssna.core.clock import utcnow
 
 SEARCH = "/2/tweets/search/recent"
@@ -58,8 +61,8 @@ class XConnector:
     kind: ClassVar[str] = mapping.KIND
     version: ClassVar[str] = mapping.VERSION
     config_model: ClassVar[type[XConfig]] = XConfig
-    can_reply: ClassVar[bool] = False  # planned: POST /2/tweets (needs a user's token)
-    can_publish: ClassVar[bool] = False
+    can_reply: ClassVar[bool] = True  # with the account's access token
+    can_publish: ClassVar[bool] = True
     needs_credentials: ClassVar[bool] = True
 
     def __init__(self, config: XConfig, http: HttpClient) -> None:
@@ -72,6 +75,7 @@ class XConnector:
                 "app is not in a Project or its access level does not include search"
             )
         }
+        self.sender = XSender(config, http)
 
     async def _search(self, params: dict[str, Any]) -> Any:
         headers = {"Authorization": f"Bearer {resolve_secret(self.config.token, 'bearer token')}"}
@@ -85,7 +89,6 @@ class XConnector:
                 ok_statuses=frozenset({200, 429}),
                 hints=self._hints,
             )
-            _note_budget(self.http, response)
             if response.status_code == 200:
                 return parse_json(response)
             problem = _problem(response)
@@ -146,6 +149,12 @@ class XConnector:
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_post(item, retrieved_at)
 
+    async def send(self, message: Outgoing) -> Sent:
+        return await self.sender.send(message)
+
+    async def find_sent(self, message: Outgoing) -> Sent | None:
+        return await self.sender.find_sent(message)
+
     async def check(self) -> Verdict:
         details: list[str] = []
         try:
@@ -153,6 +162,7 @@ class XConnector:
                 body = await self._search({"query": query, "max_results": 10})
                 _, _, meta = _page(body, self.url)
                 details.append(f"search {query!r}: allowed ({meta.get('result_count', 0)} recent)")
+            details.append(await self.sender.describe())
         except ConnectorError as exc:
             return Verdict(False, exc.reason, tuple(details))
         budget = self.http.rate_limit
@@ -192,14 +202,3 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
 def _where(response: httpx.Response) -> str:
     parts = urlsplit(str(response.request.url))
     return f"{parts.netloc}{parts.path}"
-
-
-def _note_budget(http: HttpClient, response: httpx.Response) -> None:
-    headers = response.headers
-    try:
-        limit = int(headers["x-rate-limit-limit"]) if "x-rate-limit-limit" in headers else None
-        remaining = int(headers["x-rate-limit-remaining"])
-    except (KeyError, ValueError):
-        return
-    reset = parse_reset(headers.get("x-rate-limit-reset"))
-    http.rate_limit = RateLimit(limit, remaining, reset)
