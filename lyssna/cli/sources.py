@@ -132,6 +132,15 @@ def sources_add(
         None, "--organization", help="linkedin: the organization's id or urn:li:organization:ID"
     ),
     interval: int | None = typer.Option(None, "--interval", help="Seconds between polls"),
+    env: list[str] | None = typer.Option(
+        None,
+        "--env",
+        help="Any secret setting from an environment variable, FIELD=NAME (repeatable), "
+        "e.g. write_token=MASTODON_WRITE_TOKEN",
+    ),
+    setting: list[str] | None = typer.Option(
+        None, "--set", help="Any other setting, FIELD=VALUE (repeatable), e.g. publish_subreddit=x"
+    ),
 ) -> None:
     """Add a source; `lyssna listen` starts collecting from it.
 
@@ -150,6 +159,8 @@ def sources_add(
       lyssna sources add instagram ig --account 17841400000000001 --hashtag elvåra \\
           --token-env IG_TOKEN
       lyssna sources add linkedin li --organization 2414183 --token-env LINKEDIN_TOKEN
+      lyssna sources add mastodon answers --instance https://mastodon.example \\
+          --hashtag elvåra --env write_token=MASTODON_WRITE_TOKEN
     """
     if token and token_env:
         raise UserError("give --token-env or --token, not both")
@@ -176,6 +187,9 @@ def sources_add(
         "interval_seconds": interval,
     }
     options = {k: v for k, v in options.items() if v is not None}
+    secret_envs = _pairs(env, "--env", "write_token=MASTODON_WRITE_TOKEN")
+    options |= {field: {"$env": name} for field, name in secret_envs.items()}
+    options |= _pairs(setting, "--set", "publish_subreddit=elvara")
     ctx = common.workspace()
     try:
         record = manage.add_source(ctx, kind, name, options)
@@ -186,7 +200,14 @@ def sources_add(
             "[yellow]Note:[/] the token is stored in the database; --token-env keeps it out.",
             highlight=False,
         )
-    for variable in (token_env, password_env, client_id_env, secret_env, key_env):
+    for variable in (
+        token_env,
+        password_env,
+        client_id_env,
+        secret_env,
+        key_env,
+        *secret_envs.values(),
+    ):
         if variable and not os.environ.get(variable):
             err_console.print(
                 f"[yellow]Note:[/] ${variable} is not set here; it must be set wherever "
@@ -199,6 +220,17 @@ def sources_add(
         f"Check it with `lyssna sources test {record.name}`; collect with `lyssna listen`.",
         highlight=False,
     )
+
+
+def _pairs(values: list[str] | None, option: str, example: str) -> dict[str, str]:
+    """FIELD=VALUE options as a dict; a UserError showing the form for anything else."""
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        field, sep, given = value.partition("=")
+        if not sep or not field.strip() or not given.strip():
+            raise UserError(f"{option} takes FIELD=VALUE, e.g. {option} {example}")
+        pairs[field.strip()] = given.strip()
+    return pairs
 
 
 def _when(value: datetime | None) -> str:

@@ -11,7 +11,7 @@ from lyssna.cli.sources import listen, sources_app
 from lyssna.core.settings import load_settings
 from lyssna.workspace import init_workspace
 from tests.connectors.fakes.feeds import FakeFeeds
-from tests.connectors.fakes.mastodon import TOKEN, FakeMastodon
+from tests.connectors.fakes.mastodon import TOKEN, WRITE_TOKEN, FakeMastodon
 from tests.connectors.fakes.server import Response
 
 app = typer.Typer()
@@ -84,6 +84,25 @@ def test_secrets_are_never_shown(run, server, monkeypatch):
     assert TOKEN not in listed.output + by_env.output + literal.output
     tested = run("sources", "test", "fediverse")
     assert tested.exit_code == 0 and "access token: accepted" in tested.output
+
+
+def test_write_credentials_and_other_settings_by_name(run, server, monkeypatch):
+    masto = FakeMastodon(server)
+    monkeypatch.setenv("MASTODON_WRITE_TOKEN", WRITE_TOKEN)
+    added = run(
+        "sources", "add", "mastodon", "answers", "--instance", masto.url, "--hashtag", "elvåra",
+        "--env", "write_token=MASTODON_WRITE_TOKEN", "--set", "page_size=20",
+        "--env", "token=UNSET_READ_TOKEN",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "write_token=$MASTODON_WRITE_TOKEN" in added.output and "page_size=20" in added.output
+    assert "$UNSET_READ_TOKEN is not set here" in added.output
+    assert WRITE_TOKEN not in added.output
+    monkeypatch.setenv("UNSET_READ_TOKEN", TOKEN)
+    tested = run("sources", "test", "answers")
+    assert "write token: accepted, posts as @elvara" in tested.output, tested.output
+    wrong = run("sources", "add", "mastodon", "x", "--instance", masto.url, "--env", "token")
+    assert wrong.exit_code != 0 and "--env takes FIELD=VALUE" in wrong.output
 
 
 def test_a_failing_source_gets_a_clear_verdict(run, server, monkeypatch):
