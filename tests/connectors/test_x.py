@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -15,6 +16,7 @@ from lyssna.cli import common
 from lyssna.cli.sources import sources_app
 from lyssna.connectors import registry
 from lyssna.connectors.base import AuthError, GoneError, RateLimitedError, RetriableError
+from lyssna.connectors.x.oauth1 import OAuth1
 from lyssna.core.settings import load_settings
 from lyssna.pipeline.normalise import normalise
 from lyssna.workspace import init_workspace
@@ -214,3 +216,24 @@ def test_sources_add_x(fake, tmp_path, monkeypatch):
     assert tested.exit_code == 0 and "X accepts the bearer token" in tested.output
     wrong = cli.invoke(app, ["sources", "add", "x", "t2", "--query", "a", "--hashtag", "b"])
     assert wrong.exit_code == 2 and "--hashtag: not used by this source type" in wrong.output
+
+
+def test_oauth1_signatures_match_xs_documented_example():
+    """The worked example of X's "Creating a signature" page, through the request signer."""
+    auth = OAuth1(
+        "xvz1evFS4wEEPTGEFPHBog",
+        "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+        "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+        "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+        nonce=lambda: "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+        clock=lambda: 1318622958,
+    )
+    request = httpx.Request(
+        "POST",
+        "https://api.twitter.com/1.1/statuses/update.json",
+        params={"include_entities": "true"},
+        data={"status": "Hello Ladies + Gentlemen, a signed OAuth request!"},
+    )
+    header = auth.header(request)
+    assert header.startswith('OAuth oauth_consumer_key="xvz1evFS4wEEPTGEFPHBog", ')
+    assert 'oauth_signature="hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D"' in header
