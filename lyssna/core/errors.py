@@ -38,13 +38,24 @@ class ConflictError(UserError):
 class QuerySyntaxError(UserError):
     """A listening query is malformed.
 
-    `column` is 1-based and points at the offending character of `query`.
+    `column` is 1-based and points at the offending character of `query`. `code` names the
+    kind of mistake and `params` the values its message mentions, so that a user interface can
+    say it in the user's language; `message` is the English text.
     """
 
-    def __init__(self, message: str, query: str, column: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        query: str,
+        column: int,
+        code: str = "",
+        params: dict[str, str | int] | None = None,
+    ) -> None:
         self.message = message
         self.query = query
         self.column = column
+        self.code = code
+        self.params = params or {}
         super().__init__(f"{message} (column {column})")
 
     def pointer(self) -> str:

@@ -183,8 +183,8 @@ class _Lexer:
         self.query = query
         self.tokens: list[_Token] = []
 
-    def error(self, message: str, index: int) -> QuerySyntaxError:
-        return QuerySyntaxError(message, self.query, index + 1)
+    def error(self, index: int, code: str, message: str, **params: str | int) -> QuerySyntaxError:
+        return _error(self.query, index + 1, code, message, params)
 
     def run(self) -> list[_Token]:
         query, i = self.query, 0
@@ -201,7 +201,9 @@ class _Lexer:
                 following = query[i + 1 : i + 2]
                 if not following or following.isspace() or following == ")":
                     raise self.error(
-                        "a '-' must be directly followed by what to exclude, like -spam", i
+                        i,
+                        "dash_alone",
+                        "a '-' must be directly followed by what to exclude, like -spam",
                     )
                 self.tokens.append(_Token("-", i + 1))
                 i += 1
@@ -214,7 +216,9 @@ class _Lexer:
         closing = self.query.find('"', opening + 1)
         if closing < 0:
             raise self.error(
-                f"this quote is never closed; add a '\"' at the end of the {what}", opening
+                opening,
+                f"quote_unclosed_{what}",
+                f"this quote is never closed; add a '\"' at the end of the {what}",
             )
         return closing
 
@@ -222,7 +226,9 @@ class _Lexer:
         closing = self._closing_quote(i, "phrase")
         terms = self._words(self.query[i + 1 : closing], i + 1)
         if not terms:
-            raise self.error("empty phrase: put at least one word between the quotes", i)
+            raise self.error(
+                i, "empty_phrase", "empty phrase: put at least one word between the quotes"
+            )
         self.tokens.append(_Token("ATOM", i + 1, node=_phrase_or_term(terms)))
         return closing + 1
 
@@ -244,9 +250,11 @@ class _Lexer:
         terms = self._words(text, i)
         if not terms:
             raise self.error(
-                f"nothing to search for in {text!r}: a term needs at least one letter or digit "
-                "(put punctuation inside a quoted phrase together with words)",
                 i,
+                "no_word",
+                "nothing to search for in {text}: a term needs at least one letter or digit "
+                "(put punctuation inside a quoted phrase together with words)",
+                text=repr(text),
             )
         self.tokens.append(_Token("ATOM", i + 1, text, node=_phrase_or_term(terms)))
         return end
@@ -254,29 +262,48 @@ class _Lexer:
     def _near(self, match: re.Match[str], i: int) -> _Token:
         operator, distance = match.group(1), match.group(2)
         if distance is None:
-            raise self.error(f"{operator} needs a distance, like {operator}/3", i)
+            raise self.error(
+                i,
+                "near_no_distance",
+                "{operator} needs a distance, like {operator}/3",
+                operator=operator,
+            )
         digits_at = i + len(operator) + 1
         if not re.fullmatch(r"[0-9]+", distance):
             raise self.error(
-                f"the distance after {operator}/ must be a whole number, like {operator}/3",
                 digits_at,
+                "near_distance_not_number",
+                "the distance after {operator}/ must be a whole number, like {operator}/3",
+                operator=operator,
             )
         if len(distance) > len(str(MAX_DISTANCE)):
             raise self.error(
-                f"{operator} distance is too large (at most {MAX_DISTANCE})", digits_at
+                digits_at,
+                "near_distance_too_large",
+                "{operator} distance is too large (at most {max})",
+                operator=operator,
+                max=MAX_DISTANCE,
             )
         value = int(distance)
         if value < 1:
-            raise self.error(f"{operator} distance must be at least 1", digits_at)
+            raise self.error(
+                digits_at,
+                "near_distance_zero",
+                "{operator} distance must be at least 1",
+                operator=operator,
+            )
         return _Token("NEAR", i + 1, match.group(0), distance=value, ordered=operator == "ONEAR")
 
     def _field(self, match: re.Match[str], i: int, end: int) -> int:
         name = match.group(1).lower()
         if name not in FIELDS:
             raise self.error(
-                f"unknown field {match.group(1)!r} (known fields: {', '.join(FIELDS)}); "
-                "to search for text with a colon, put it in quotes",
                 i,
+                "unknown_field",
+                "unknown field {name} (known fields: {fields}); "
+                "to search for text with a colon, put it in quotes",
+                name=repr(match.group(1)),
+                fields=", ".join(FIELDS),
             )
         value_at = i + len(match.group(0))
         value = self.query[value_at:end]
@@ -291,23 +318,35 @@ class _Lexer:
         for at in (k for k, char in enumerate(text) if char == "*"):
             before, after = text[at - 1 : at], text[at + 1 : at + 2]
             if not before or not _QUERY_WORD_CHAR.match(before):
-                raise self.error("a '*' must directly follow a word, like kaff*", offset + at)
+                raise self.error(
+                    offset + at, "star_alone", "a '*' must directly follow a word, like kaff*"
+                )
             if after and (after == "*" or _QUERY_WORD_CHAR.match(after)):
                 raise self.error(
-                    "a '*' can only end a word (like kaff*), not stand inside it",
                     offset + at,
+                    "star_inside",
+                    "a '*' can only end a word (like kaff*), not stand inside it",
                 )
         terms = []
         for match in _QUERY_WORD.finditer(text):
             symbol, word, star = match.group(1), match.group(2), match.group(3)
             if star and len(word) - word.count("?") < MIN_PREFIX_LETTERS:
                 raise self.error(
-                    f"'{word}*' is too short: a '*' needs at least {MIN_PREFIX_LETTERS} letters "
-                    "before it",
                     offset + match.start(3),
+                    "star_too_short",
+                    "'{word}*' is too short: a '*' needs at least {min} letters before it",
+                    word=word,
+                    min=MIN_PREFIX_LETTERS,
                 )
             terms.append(Term(word.lower(), _KIND_OF_SYMBOL.get(symbol), bool(star)))
         return terms
+
+
+def _error(
+    query: str, column: int, code: str, message: str, params: dict[str, str | int]
+) -> QuerySyntaxError:
+    """The error with its English text; `code` and `params` let an interface translate it."""
+    return QuerySyntaxError(message.format(**params), query, column, code, params)
 
 
 def _phrase_or_term(terms: list[Term]) -> Term | Phrase:
@@ -322,13 +361,35 @@ def _field_node(name: str, raw: str, lexer: _Lexer, at: int) -> Field:
     if name == "author":
         value = value.lstrip("@")
     if not value:
-        raise lexer.error(f"{name}: needs a value, like {_EXAMPLES[name]}", at)
+        raise lexer.error(
+            at,
+            "field_empty",
+            "{name}: needs a value, like {example}",
+            name=name,
+            example=_EXAMPLES[name],
+        )
     if name == "lang" and not _LANG_VALUE.fullmatch(value):
-        raise lexer.error(f"{raw!r} is not a language code; use one like lang:sv or lang:nb", at)
+        raise lexer.error(
+            at,
+            "lang_invalid",
+            "{value} is not a language code; use one like lang:sv or lang:nb",
+            value=repr(raw),
+        )
     if name == "sentiment" and value not in SENTIMENTS:
-        raise lexer.error(f"sentiment must be one of {', '.join(SENTIMENTS)}, not {raw!r}", at)
+        raise lexer.error(
+            at,
+            "sentiment_invalid",
+            "sentiment must be one of {values}, not {value}",
+            values=", ".join(SENTIMENTS),
+            value=repr(raw),
+        )
     if name == "site" and (re.search(r"[\s/:@]", value) or value.startswith(".")):
-        raise lexer.error(f"site: takes a host name like example.com, not {raw!r}", at)
+        raise lexer.error(
+            at,
+            "site_invalid",
+            "site: takes a host name like example.com, not {value}",
+            value=repr(raw),
+        )
     return Field(name, value)
 
 
@@ -361,22 +422,25 @@ class _Parser:
         self.at += 1
         return token
 
-    def error(self, message: str, column: int) -> QuerySyntaxError:
-        return QuerySyntaxError(message, self.query, column)
+    def error(self, column: int, code: str, message: str, **params: str | int) -> QuerySyntaxError:
+        return _error(self.query, column, code, message, params)
 
     def parse(self) -> Node:
         if self.token.kind == "END":
-            raise self.error("empty query: write at least one word to listen for", 1)
+            raise self.error(1, "empty_query", "empty query: write at least one word to listen for")
         node, _ = self.or_()
         if self.token.kind == ")":
-            raise self.error("this ')' has no matching '('", self.token.column)
+            raise self.error(self.token.column, "unmatched_close", "this ')' has no matching '('")
         assert self.token.kind == "END", self.token  # every other token is consumed above
         return node
 
     def _operand_after(self, operator: _Token) -> None:
         if self.token.kind not in _STARTS_UNARY:
             raise self.error(
-                f"{operator.text or operator.kind} needs a term after it", operator.column
+                operator.column,
+                "operand_missing",
+                "{operator} needs a term after it",
+                operator=operator.text or operator.kind,
             )
 
     def or_(self) -> tuple[Node, int]:
@@ -414,12 +478,19 @@ class _Parser:
             return left, column
         operator = self.take()
         if self.token.kind not in ("(", "ATOM"):
-            raise self.error(f"{operator.text} needs a word or phrase after it", operator.column)
+            raise self.error(
+                operator.column,
+                "near_operand_missing",
+                "{operator} needs a word or phrase after it",
+                operator=operator.text,
+            )
         right, right_column = self.atom()
         if self.token.kind == "NEAR":
             raise self.error(
-                f"{self.token.text} cannot follow another NEAR; combine two NEARs with AND",
                 self.token.column,
+                "near_after_near",
+                "{operator} cannot follow another NEAR; combine two NEARs with AND",
+                operator=self.token.text,
             )
         return (
             Near(
@@ -440,25 +511,41 @@ class _Parser:
         if token.kind == "(":
             self.take()
             if self.token.kind == ")":
-                raise self.error("empty parentheses: put a term between ( and )", token.column)
+                raise self.error(
+                    token.column,
+                    "empty_parentheses",
+                    "empty parentheses: put a term between ( and )",
+                )
             self._deeper(token.column)
             node, _ = self.or_()
             self.depth -= 1
             if self.token.kind != ")":
-                raise self.error("this '(' is never closed; add a ')'", token.column)
+                raise self.error(
+                    token.column, "unclosed_paren", "this '(' is never closed; add a ')'"
+                )
             self.take()
             return node, token.column
         if token.kind == ")":
-            raise self.error("this ')' has no matching '('", token.column)
+            raise self.error(token.column, "unmatched_close", "this ')' has no matching '('")
         if token.kind in ("AND", "OR", "NEAR"):
-            raise self.error(f"{token.text} needs a term before it", token.column)
+            raise self.error(
+                token.column,
+                "operator_first",
+                "{operator} needs a term before it",
+                operator=token.text,
+            )
         # NOT and '-' are handled by unary(); END only follows an operator, checked there.
-        raise self.error("unexpected end of query", token.column)
+        raise self.error(token.column, "unexpected_end", "unexpected end of query")
 
     def _deeper(self, column: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"the query nests too deeply (more than {MAX_DEPTH} levels)", column)
+            raise self.error(
+                column,
+                "too_deep",
+                "the query nests too deeply (more than {max} levels)",
+                max=MAX_DEPTH,
+            )
 
 
 def _flat(kind: type[And] | type[Or], children: list[Node]) -> Node:
@@ -476,9 +563,11 @@ def _near_side(node: Node, column: int, operator: _Token, parser: _Parser) -> Ne
     if isinstance(node, Or) and all(isinstance(child, Term | Phrase) for child in node.children):
         return node
     raise parser.error(
-        f"each side of {operator.text.split('/')[0]} must be a word, a phrase, or words and "
-        "phrases joined with OR in parentheses",
         column,
+        "near_side",
+        "each side of {operator} must be a word, a phrase, or words and phrases joined with OR "
+        "in parentheses",
+        operator=operator.text.split("/")[0],
     )
 
 

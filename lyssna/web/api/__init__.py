@@ -41,9 +41,9 @@ def create_api() -> FastAPI:
 
     @api.exception_handler(QuerySyntaxError)
     def _query(_request: Request, exc: QuerySyntaxError) -> JSONResponse:
-        return JSONResponse(
-            {"detail": exc.message, "query": exc.query, "column": exc.column}, status_code=400
-        )
+        # `code` and `params` let a client say the English `detail` in its own language.
+        body = {"detail": exc.message, "query": exc.query, "column": exc.column}
+        return JSONResponse({**body, "code": exc.code, "params": exc.params}, status_code=400)
 
     @api.exception_handler(UserError)
     def _user(_request: Request, exc: UserError) -> JSONResponse:

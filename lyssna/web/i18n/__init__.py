@@ -71,6 +71,18 @@ class Translator:
         text = messages(self.language).get(key, key)
         return text.format(**values) if values else text
 
+    def query_error(self, error: Any) -> str:
+        """A query error (lyssna.core.errors.QuerySyntaxError) in this language.
+
+        The library says what is wrong in English, with a message id (`code`) and the values
+        it mentions (`params`); `query_error.<code>` in query.<language>.json says it here, and
+        the English text stands in where a language has no translation of it.
+        """
+        template = messages(self.language).get(f"query_error.{getattr(error, 'code', '')}")
+        if template is None:
+            return str(error.message)
+        return template.format(**error.params)
+
     def label(self, prefix: str, value: str) -> str:
         """The translation of `prefix.value`, or the value itself when there is none."""
         return messages(self.language).get(f"{prefix}.{value}", value)
