@@ -7,7 +7,7 @@ from rich.table import Table
 
 from lyssna.cli import common
 from lyssna.cli.common import console, guarded
-from lyssna.inbox import replies, saved_replies, sending, service
+from lyssna.inbox import replies, saved_replies, sending, service, teams
 from lyssna.inbox.answerers import workspace_strategy
 from lyssna.inbox.targets import first_response_target
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
@@ -140,14 +140,29 @@ def assign_command(
     item: int = typer.Argument(...),
     email: str | None = typer.Argument(None, help="Colleague's email; leave out to unassign"),
     version: int = typer.Option(..., "--version", help="The version you saw (from `show`)"),
+    team: str | None = typer.Option(
+        None, "--team", help="Give it to this team instead ('none': to no team)"
+    ),
     by: str | None = _AS,
 ) -> None:
-    """Give an item to a colleague."""
+    """Give an item to a colleague, or to a team.
+
+    Examples:
+      lyssna inbox assign 42 kari@example.no --version 3
+      lyssna inbox assign 42 --team Kundservice --version 3
+    """
     ctx = common.workspace()
-    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
-    done = service.assign(
-        ctx.engine, ctx.workspace.id, item, email, seen_version=version, by=by, strategy=strategy
-    )
+    if team is not None:
+        done = teams.give_to_team(
+            ctx.engine, ctx.workspace.id, item, None if team == "none" else team,
+            seen_version=version, by=by,
+        )  # fmt: skip
+    else:
+        strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+        done = service.assign(
+            ctx.engine, ctx.workspace.id, item, email, seen_version=version, by=by,
+            strategy=strategy,
+        )  # fmt: skip
     console.print(f"#{done.id} is now {done.status}, version {done.version}.")
 
 
@@ -253,6 +268,7 @@ def metrics_command(
     ]
     rows += [(f"channel {k}", v) for k, v in report.by_channel.items()]
     rows += [(f"person {k}", v) for k, v in report.by_person.items()]
+    rows += [(f"team {k}", v) for k, v in report.by_team.items()]
     for name, s in rows:
         table.add_row(
             name,
@@ -481,3 +497,112 @@ def approval_command(
             "(a stronger role, editor or up).",
             highlight=False,
         )
+
+
+# --- teams and rules ------------------------------------------------------------------------
+
+teams_app = typer.Typer(help="Teams that share inbox items.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Rules that give entering items to a team or a person.", no_args_is_help=True
+)
+inbox_app.add_typer(teams_app, name="teams")
+inbox_app.add_typer(rules_app, name="rules")
+
+
+@teams_app.command("list")
+@guarded
+def teams_list() -> None:
+    """Every team with its members."""
+    ctx = common.workspace()
+    found = teams.list_teams(ctx.engine, ctx.workspace.id)
+    if not found:
+        console.print("No teams yet: `lyssna inbox teams add NAME --member EMAIL`.")
+        return
+    for v in found:
+        console.print(f"{v.team.name}: {', '.join(v.members) or 'nobody yet'}", highlight=False)
+
+
+@teams_app.command("add")
+@guarded
+def teams_add(
+    name: str = typer.Argument(...),
+    member: list[str] | None = typer.Option(None, "--member", help="A member's email (repeat)"),
+) -> None:
+    """Add a team.
+
+    Examples:
+      lyssna inbox teams add Kundservice --member lars@example.no --member emma@example.no
+    """
+    ctx = common.workspace()
+    teams.add_team(ctx.engine, ctx.workspace.id, name, member or [])
+    teams_list()
+
+
+@teams_app.command("remove")
+@guarded
+def teams_remove(name: str = typer.Argument(...)) -> None:
+    """Remove a team (its rules go with it; its items keep their assignees)."""
+    ctx = common.workspace()
+    teams.remove_team(ctx.engine, ctx.workspace.id, name)
+    console.print(f"Team {name} removed.", highlight=False)
+
+
+@teams_app.command("member")
+@guarded
+def teams_member(
+    name: str = typer.Argument(..., help="The team"),
+    email: str = typer.Argument(..., help="The member"),
+    remove: bool = typer.Option(False, "--remove", help="Take them out of the team"),
+) -> None:
+    """Put a member in a team (or take them out)."""
+    ctx = common.workspace()
+    teams.set_membership(ctx.engine, ctx.workspace.id, name, email, member=not remove)
+    teams_list()
+
+
+@rules_app.command("list")
+@guarded
+def rules_list() -> None:
+    """The rules, in the order they are tried (the first that fits an entering item wins)."""
+    ctx = common.workspace()
+    found = teams.list_rules(ctx.engine, ctx.workspace.id)
+    if not found:
+        console.print("No rules: items wait for someone to take them.")
+        return
+    for v in found:
+        console.print(f"{v.rule.id}. {v.describe()}", highlight=False)
+
+
+@rules_app.command("add")
+@guarded
+def rules_add(
+    channel: str | None = typer.Option(None, "--channel", help="mastodon, bluesky, x ..."),
+    lang: str | None = typer.Option(None, "--lang", help="sv, nb, da, fi, en ..."),
+    topic: str | None = typer.Option(None, "--topic", help="A topic's name"),
+    team: str | None = typer.Option(None, "--team", help="Give matching items to this team"),
+    to: str | None = typer.Option(None, "--to", help="... and/or to this member (email)"),
+) -> None:
+    """Add a rule for items entering the inbox; it is tried after the existing ones.
+
+    Examples:
+      lyssna inbox rules add --lang fi --team Suomi
+      lyssna inbox rules add --channel linkedin --to johan@example.no
+      lyssna inbox rules add --topic Laddbox --team Kundservice
+    """
+    ctx = common.workspace()
+    strategy = workspace_strategy(ctx.settings.home, ctx.workspace.slug)
+    view = teams.add_rule(
+        ctx.engine, ctx.workspace.id, channel=channel, lang=lang, topic=topic, team=team,
+        assignee=to, strategy=strategy,
+    )  # fmt: skip
+    console.print(f"Rule {view.rule.id}: {view.describe()}", highlight=False)
+
+
+@rules_app.command("remove")
+@guarded
+def rules_remove(
+    rule: int = typer.Argument(..., help="The rule's number from `rules list`"),
+) -> None:
+    ctx = common.workspace()
+    teams.remove_rule(ctx.engine, ctx.workspace.id, rule)
+    console.print(f"Rule {rule} removed.")

@@ -1,4 +1,5 @@
 """Response-time metrics as the industry defines them, and warnings before a target is missed.
+Per channel, per person (the assignee) and per team.
 
 First response time: from the customer's mention to the company's first answer. Average response
 time here is the mean of first response times (the median is shown beside it, since a few very
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from lyssna.core.clock import utcnow
 from lyssna.storage import accounts
 from lyssna.storage import inbox as store
+from lyssna.storage import inbox_teams as team_store
 
 BUSINESS_START, BUSINESS_END = 8, 17
 WARN_AT = 0.75  # warn when an unanswered item has used this share of its target
@@ -47,6 +49,7 @@ class MetricsReport:
     off_hours: ResponseStats
     by_channel: dict[str, ResponseStats] = field(default_factory=dict)
     by_person: dict[str, ResponseStats] = field(default_factory=dict)
+    by_team: dict[str, ResponseStats] = field(default_factory=dict)  # items of no team left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,7 @@ def response_metrics(
     zone = ZoneInfo(timezone)
     with engine.connect() as conn:
         rows = store.created_between(conn, workspace_id, since, until)
+        team_names = {t.id: t.name for t in team_store.teams(conn, workspace_id)}
         names: dict[int, str] = {}
         for item, _ in rows:
             if item.assignee_id and item.assignee_id not in names:
@@ -103,6 +107,7 @@ def response_metrics(
                 names[item.assignee_id] = user.email if user else "?"
     by_channel: dict[str, list[store.Item]] = defaultdict(list)
     by_person: dict[str, list[store.Item]] = defaultdict(list)
+    by_team: dict[str, list[store.Item]] = defaultdict(list)
     business: list[store.Item] = []
     off: list[store.Item] = []
     for item, channel in rows:
@@ -110,6 +115,8 @@ def response_metrics(
         by_person[
             names.get(item.assignee_id, "(nobody)") if item.assignee_id else "(nobody)"
         ].append(item)
+        if item.team_id in team_names:
+            by_team[team_names[item.team_id]].append(item)
         (business if in_business_hours(item.created_at, zone) else off).append(item)
     items = [i for i, _ in rows]
     return MetricsReport(
@@ -121,6 +128,7 @@ def response_metrics(
         off_hours=_stats(off, target_hours),
         by_channel={k: _stats(v, target_hours) for k, v in sorted(by_channel.items())},
         by_person={k: _stats(v, target_hours) for k, v in sorted(by_person.items())},
+        by_team={k: _stats(v, target_hours) for k, v in sorted(by_team.items())},
     )
 
 

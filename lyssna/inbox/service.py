@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
+from lyssna.inbox import teams
 from lyssna.inbox.answerers import may_answer
 from lyssna.inbox.replies import ReplyView, reply_views
 from lyssna.inbox.triage import Facts, triage
@@ -23,6 +24,7 @@ from lyssna.query.tokens import TokenKind
 from lyssna.storage import accounts, events
 from lyssna.storage import inbox as store
 from lyssna.storage import inbox_replies as reply_store
+from lyssna.storage import inbox_teams as team_store
 from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.search import StoredMention, by_external_id, mentions_by_id, replies_to
@@ -81,7 +83,7 @@ def sync(engine: Engine, workspace_id: int) -> int:
             handles = company_handles(conn, workspace_id)
             found = mentions_by_id(conn, workspace_id, ids)
             now = utcnow()
-            rows = []
+            rows: list[dict[str, Any]] = []
             company_replies = []
             ours = _sent_from_inbox(conn, workspace_id, list(found.values()))
             for mention_id in ids:
@@ -108,7 +110,20 @@ def sync(engine: Engine, workspace_id: int) -> int:
                             "version": 1,
                         }
                     )
+            routed = teams.route(conn, workspace_id, [found[r["mention_id"]] for r in rows])
+            for row in rows:
+                rule = routed.get(row["mention_id"])
+                row["team_id"] = rule.team_id if rule else None
+                row["assignee_id"] = rule.assignee_id if rule else None
+                if row["assignee_id"] is not None:
+                    row["status"] = "assigned"
             store.add_items(conn, rows)
+            if routed:
+                names = teams.Names.of(conn, workspace_id)
+                for mention_id, rule in routed.items():
+                    item = store.item_for_mention(conn, workspace_id, mention_id)
+                    if item is not None:
+                        teams.record_routing(conn, item.id, rule, now, names)
             # After the items, so an answer in the same page finds the item it answers.
             for reply in company_replies:
                 _record_response(conn, workspace_id, reply)
@@ -150,6 +165,7 @@ class ItemView:
     item: store.Item
     mention: StoredMention
     assignee: str | None
+    team: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +186,18 @@ def _views(conn: Connection, workspace_id: int, items: list[store.Item]) -> list
         if i.assignee_id and i.assignee_id not in emails:
             user = accounts.user_by_id(conn, i.assignee_id)
             emails[i.assignee_id] = user.email if user else "?"
+    team_names = (
+        {t.id: t.name for t in team_store.teams(conn, workspace_id)}
+        if any(i.team_id for i in items)
+        else {}
+    )
     return [
-        ItemView(i, found[i.mention_id], emails.get(i.assignee_id) if i.assignee_id else None)
+        ItemView(
+            i,
+            found[i.mention_id],
+            emails.get(i.assignee_id) if i.assignee_id else None,
+            team_names.get(i.team_id) if i.team_id else None,
+        )
         for i in items
         if i.mention_id in found
     ]
@@ -184,6 +210,8 @@ def list_items(
     statuses: tuple[str, ...] = store.OPEN_STATUSES,
     assignee_email: str | None = None,
     unassigned: bool = False,
+    team_ids: tuple[int, ...] | None = None,
+    oldest_first: bool = False,
     limit: int = 50,
 ) -> list[ItemView]:
     with engine.connect() as conn:
@@ -194,6 +222,8 @@ def list_items(
             statuses=statuses,
             assignee_id=assignee_id,
             unassigned=unassigned,
+            team_ids=team_ids,
+            oldest_first=oldest_first,
             limit=limit,
         )
         return _views(conn, workspace_id, items)

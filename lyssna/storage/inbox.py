@@ -250,18 +250,26 @@ def list_items(
     statuses: tuple[str, ...] = OPEN_STATUSES,
     assignee_id: int | None = None,
     unassigned: bool = False,
+    team_ids: tuple[int, ...] | None = None,
+    oldest_first: bool = False,
     limit: int = 50,
 ) -> list[Item]:
+    """Items most urgent first (or waiting longest first)."""
     query = select(inbox_items).where(
         inbox_items.c.workspace_id == workspace_id, inbox_items.c.status.in_(statuses)
     )
     if assignee_id is not None:
         query = query.where(inbox_items.c.assignee_id == assignee_id)
+    if team_ids is not None:
+        query = query.where(inbox_items.c.team_id.in_(team_ids))
     if unassigned:
         query = query.where(inbox_items.c.assignee_id.is_(None))
-    rows = conn.execute(
-        query.order_by(inbox_items.c.priority.desc(), inbox_items.c.created_at).limit(limit)
+    order = (
+        (inbox_items.c.created_at, inbox_items.c.id)
+        if oldest_first
+        else (inbox_items.c.priority.desc(), inbox_items.c.created_at, inbox_items.c.id)
     )
+    rows = conn.execute(query.order_by(*order).limit(limit))
     return [_item(r) for r in rows]
 
 

@@ -70,3 +70,19 @@ def test_approval_and_refusals(run, chat, platform):
     assert "Nothing to send." in run("inbox", "send-queued").output
     bad = run("inbox", "approval", "owner")
     assert bad.exit_code == 2 and "not 'owner'" in bad.output
+
+
+def test_teams_and_rules_from_the_command_line(run, chat):
+    added = run("inbox", "teams", "add", "Kundservice", "--member", "kari@example.no")
+    assert "Kundservice: kari@example.no" in added.output
+    member = run("inbox", "teams", "member", "Kundservice", "lars@example.no")
+    assert "Kundservice: kari@example.no, lars@example.no" in member.output
+    rule = run("inbox", "rules", "add", "--lang", "sv", "--team", "Kundservice")
+    assert "Rule 1: language sv -> team Kundservice" in rule.output
+    assert "1. language sv -> team Kundservice" in run("inbox", "rules", "list").output
+    given = run("inbox", "assign", str(chat.item_id), "--team", "Kundservice", "--version", "1")
+    assert given.exit_code == 0 and "version 2" in given.output
+    assert "Rule 1 removed." in run("inbox", "rules", "remove", "1").output
+    assert "Team Kundservice removed." in run("inbox", "teams", "remove", "Kundservice").output
+    bad = run("inbox", "rules", "add", "--lang", "sv")
+    assert bad.exit_code == 2 and "a rule gives items to a team" in bad.output

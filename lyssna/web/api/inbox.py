@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from lyssna.core.errors import ConflictError, NotFoundError
-from lyssna.inbox import metrics, presence, replies, saved_replies, service
+from lyssna.inbox import metrics, presence, replies, saved_replies, service, teams
 from lyssna.storage import accounts
 from lyssna.storage import inbox as store
 from lyssna.storage.inbox_replies import Reply
@@ -39,6 +39,7 @@ class ItemOut(BaseModel):
     priority: int
     reasons: list[str]
     assignee: str | None = Field(description="The assignee's email, or null")
+    team: str | None = Field(None, description="The team that has it, or null")
     created_at: datetime
     updated_at: datetime
     first_response_at: datetime | None
@@ -155,6 +156,7 @@ class InboxMetricsOut(BaseModel):
     off_hours: StatsOut
     by_channel: dict[str, StatsOut]
     by_person: dict[str, StatsOut]
+    by_team: dict[str, StatsOut]
 
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -171,6 +173,7 @@ def _item_out(v: service.ItemView, risky: dict[int, metrics.AtRisk] | None = Non
         priority=i.priority,
         reasons=i.reasons,
         assignee=v.assignee,
+        team=v.team,
         created_at=i.created_at,
         updated_at=i.updated_at,
         first_response_at=i.first_response_at,
@@ -251,12 +254,13 @@ def list_inbox(
     request: Request,
     slug: str,
     status: Status | None = None,
-    view: Literal["all", "mine", "unassigned", "oldest", "replies"] = "all",
+    view: Literal["all", "mine", "team", "unassigned", "oldest", "replies"] = "all",
     limit: int = Query(50, ge=1, le=500),
     _who_: auth.Principal = Authenticated,
 ) -> list[ItemOut]:
     """Open items (or those with `status`), most urgent first; `view=oldest` waits longest first;
-    `view=replies`: items whose reply waits for an approver, failed, or may not have arrived."""
+    `view=team`: the items of your teams; `view=replies`: items whose reply waits for an
+    approver, failed, or may not have arrived."""
     who = _access(request, slug)
     items = pages.open_items(request, who, view=view, status=status, limit=limit)
     risky = pages.risks(request, who, pages.target_hours(request, who))
@@ -270,8 +274,8 @@ def inbox_metrics(
     period: str = Query("30d", description="24h, 7d, 30d, 4w ..."),
     _who_: auth.Principal = Authenticated,
 ) -> InboxMetricsOut:
-    """First response and resolution times: overall, in and outside office hours, per channel
-    and per person (email)."""
+    """First response and resolution times: overall, in and outside office hours, per channel,
+    per person (email) and per team."""
     who = _access(request, slug)
     r = pages.report(request, who, period)
     return InboxMetricsOut(
@@ -283,7 +287,186 @@ def inbox_metrics(
         off_hours=_stats(r.off_hours),
         by_channel={k: _stats(v) for k, v in r.by_channel.items()},
         by_person={k: _stats(v) for k, v in r.by_person.items()},
+        by_team={k: _stats(v) for k, v in r.by_team.items()},
     )
+
+
+# --- teams, rules, approval -----------------------------------------------------------------
+
+
+class TeamOut(BaseModel):
+    name: str
+    members: list[str] = Field(description="Emails")
+
+
+class TeamBody(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    members: list[str] = Field(default_factory=list, description="Emails of members")
+
+
+class MemberBody(BaseModel):
+    email: str
+
+
+class RuleOut(BaseModel):
+    id: int
+    position: int = Field(description="Rules are tried in this order; the first that fits wins")
+    channel: str | None
+    lang: str | None
+    topic: str | None
+    team: str | None
+    assignee: str | None = Field(description="Email")
+    description: str
+
+
+class RuleBody(BaseModel):
+    channel: str | None = None
+    lang: str | None = Field(None, description="Two letters: sv, nb, da, fi, en...")
+    topic: str | None = Field(None, description="A topic's name")
+    team: str | None = None
+    assignee: str | None = Field(None, description="A member's email")
+
+
+class ItemTeamBody(BaseModel):
+    team: str | None = Field(description="A team's name; null: no team")
+    version: int
+
+
+class ApprovalOut(BaseModel):
+    approval_up_to: Literal["responder", "editor", "admin"] | None = Field(
+        description="Replies by members with this role or a weaker one wait for an approver "
+        "(a stronger role, editor or up); null: no approval"
+    )
+
+
+def _teams(request: Request, who: Access) -> list[TeamOut]:
+    return [
+        TeamOut(name=v.team.name, members=v.members)
+        for v in teams.list_teams(state(request).engine, who.workspace_id)
+    ]
+
+
+def _rule_out(v: teams.RuleView) -> RuleOut:
+    r = v.rule
+    return RuleOut(
+        id=r.id, position=r.position, channel=r.channel, lang=r.lang, topic=v.topic,
+        team=v.team, assignee=v.assignee, description=v.describe(),
+    )  # fmt: skip
+
+
+@router.get("/workspaces/{slug}/inbox/teams", response_model=list[TeamOut])
+def list_teams(request: Request, slug: str, _who_: auth.Principal = Authenticated) -> list[TeamOut]:
+    return _teams(request, _access(request, slug))
+
+
+@router.post("/workspaces/{slug}/inbox/teams", response_model=list[TeamOut], status_code=201)
+def add_team(
+    request: Request, slug: str, body: TeamBody, _who_: auth.Principal = Authenticated
+) -> list[TeamOut]:
+    """A new team (admins)."""
+    who = _access(request, slug, "admin")
+    teams.add_team(state(request).engine, who.workspace_id, body.name, body.members)
+    return _teams(request, who)
+
+
+@router.delete("/workspaces/{slug}/inbox/teams/{name}", status_code=204)
+def remove_team(
+    request: Request, slug: str, name: str, _who_: auth.Principal = Authenticated
+) -> Response:
+    """Remove a team (admins); its rules go with it, its items keep their assignees."""
+    who = _access(request, slug, "admin")
+    teams.remove_team(state(request).engine, who.workspace_id, name)
+    return Response(status_code=204)
+
+
+@router.post("/workspaces/{slug}/inbox/teams/{name}/members", response_model=list[TeamOut])
+def add_team_member(
+    request: Request, slug: str, name: str, body: MemberBody,
+    _who_: auth.Principal = Authenticated,
+) -> list[TeamOut]:  # fmt: skip
+    who = _access(request, slug, "admin")
+    teams.set_membership(state(request).engine, who.workspace_id, name, body.email, member=True)
+    return _teams(request, who)
+
+
+@router.delete(
+    "/workspaces/{slug}/inbox/teams/{name}/members/{email}", response_model=list[TeamOut]
+)
+def remove_team_member(
+    request: Request, slug: str, name: str, email: str, _who_: auth.Principal = Authenticated
+) -> list[TeamOut]:
+    who = _access(request, slug, "admin")
+    teams.set_membership(state(request).engine, who.workspace_id, name, email, member=False)
+    return _teams(request, who)
+
+
+@router.get("/workspaces/{slug}/inbox/rules", response_model=list[RuleOut])
+def list_rules(request: Request, slug: str, _who_: auth.Principal = Authenticated) -> list[RuleOut]:
+    who = _access(request, slug)
+    return [_rule_out(v) for v in teams.list_rules(state(request).engine, who.workspace_id)]
+
+
+@router.post("/workspaces/{slug}/inbox/rules", response_model=RuleOut, status_code=201)
+def add_rule(
+    request: Request, slug: str, body: RuleBody, _who_: auth.Principal = Authenticated
+) -> RuleOut:
+    """A rule for items entering the inbox, tried after the existing ones (admins). A person
+    the strategy does not name for the rule's channel is refused (400)."""
+    who = _access(request, slug, "admin")
+    view = teams.add_rule(
+        state(request).engine, who.workspace_id, channel=body.channel, lang=body.lang,
+        topic=body.topic, team=body.team, assignee=body.assignee,
+        strategy=pages.strategy_of(request, who),
+    )  # fmt: skip
+    return _rule_out(view)
+
+
+@router.delete("/workspaces/{slug}/inbox/rules/{rule_id}", status_code=204)
+def remove_rule(
+    request: Request, slug: str, rule_id: int, _who_: auth.Principal = Authenticated
+) -> Response:
+    who = _access(request, slug, "admin")
+    teams.remove_rule(state(request).engine, who.workspace_id, rule_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/workspaces/{slug}/inbox/{item_id}/team", response_model=ConversationOut, responses=_CONFLICT
+)
+def set_item_team(
+    request: Request,
+    slug: str,
+    item_id: int,
+    body: ItemTeamBody,
+    _who_: auth.Principal = Authenticated,
+) -> ConversationOut | JSONResponse:
+    """Give the item to a team (responders and up); its assignee stays."""
+    who = _access(request, slug, "responder")
+    try:
+        teams.give_to_team(
+            state(request).engine, who.workspace_id, item_id, body.team,
+            seen_version=body.version, by=who.principal.user.email,
+        )  # fmt: skip
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    return _conversation(request, who, item_id)
+
+
+@router.get("/workspaces/{slug}/inbox/approval", response_model=ApprovalOut)
+def get_approval(request: Request, slug: str, _who_: auth.Principal = Authenticated) -> ApprovalOut:
+    who = _access(request, slug)
+    up_to = replies.approval_rule(state(request).engine, who.workspace_id)
+    return ApprovalOut(approval_up_to=up_to)  # type: ignore[arg-type]
+
+
+@router.put("/workspaces/{slug}/inbox/approval", response_model=ApprovalOut)
+def set_approval(
+    request: Request, slug: str, body: ApprovalOut, _who_: auth.Principal = Authenticated
+) -> ApprovalOut:
+    """Which replies wait for an approver (admins)."""
+    who = _access(request, slug, "admin")
+    replies.set_approval_rule(state(request).engine, who.workspace_id, body.approval_up_to)
+    return body
 
 
 @router.get("/workspaces/{slug}/inbox/{item_id}", response_model=ConversationOut)

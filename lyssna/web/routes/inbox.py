@@ -21,23 +21,25 @@ from fastapi.responses import Response
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import ConflictError, NotFoundError, UserError
-from lyssna.inbox import metrics, presence, replies, saved_replies, sending, service
+from lyssna.inbox import metrics, presence, replies, saved_replies, sending, service, teams
 from lyssna.inbox.answerers import may_answer, workspace_strategy
 from lyssna.inbox.targets import ReplyGuidance, first_response_target, reply_guidance
 from lyssna.storage import accounts
+from lyssna.storage import topics as topic_store
 from lyssna.storage.inbox import OPEN_STATUSES, STATUSES
 from lyssna.storage.inbox_replies import PENDING_STATES, Reply
 from lyssna.strategy.report import parse_period
-from lyssna.strategy.schema import Strategy
+from lyssna.strategy.schema import KNOWN_CHANNELS, Strategy
 from lyssna.web.deps import Access, access, check_csrf, state
 from lyssna.web.i18n import Translator
 from lyssna.web.routes.common import csv_response, optional_int, redirect, render
 
 router = APIRouter()
 
-View = Literal["all", "mine", "unassigned", "oldest", "replies"]
-# "replies": items whose reply waits for an approver, failed, or may not have arrived.
-VIEWS: tuple[View, ...] = ("all", "mine", "unassigned", "oldest", "replies")
+View = Literal["all", "mine", "team", "unassigned", "oldest", "replies"]
+# "team": the items of the viewer's teams; "replies": items whose reply waits for an approver,
+# failed, or may not have arrived.
+VIEWS: tuple[View, ...] = ("all", "mine", "team", "unassigned", "oldest", "replies")
 LIST_LIMIT = 200
 _MENTION = re.compile(r"(?<![\w.])@[\w.\-]*\w")
 _REACH = re.compile(r"^reach ([\d,]+)$")
@@ -75,17 +77,21 @@ def open_items(
             )
         )
         return service.items_by_id(engine, who.workspace_id, ids[:limit])
-    views = service.list_items(
+    team_ids = None
+    if view == "team":
+        team_ids = tuple(
+            t.id for t in teams.teams_of(engine, who.workspace_id, who.principal.user.id)
+        )
+    return service.list_items(
         engine,
         who.workspace_id,
         statuses=(status,) if status else OPEN_STATUSES,
         assignee_email=who.principal.user.email if view == "mine" else None,
         unassigned=view == "unassigned",
-        limit=10_000 if view == "oldest" else limit,
+        team_ids=team_ids,
+        oldest_first=view == "oldest",
+        limit=limit,
     )
-    if view == "oldest":
-        views = sorted(views, key=lambda v: v.item.created_at)[:limit]
-    return views
 
 
 def risks(request: Request, who: Access, target: float | None) -> dict[int, metrics.AtRisk]:
@@ -154,7 +160,7 @@ class MetricRow:
 
 
 def metric_rows(t: Translator, r: metrics.MetricsReport) -> list[MetricRow]:
-    """Every table row: overall, in and outside office hours, per channel, per person."""
+    """Every table row: overall, in and outside office hours, per channel, person and team."""
     rows = [
         MetricRow("overall", "all", t("inbox.metrics.all"), r.overall),
         MetricRow("overall", "office_hours", t("inbox.metrics.office"), r.business_hours),
@@ -165,6 +171,7 @@ def metric_rows(t: Translator, r: metrics.MetricsReport) -> list[MetricRow]:
         MetricRow("person", name, t("inbox.nobody") if name == "(nobody)" else name, s)
         for name, s in r.by_person.items()
     ]
+    rows += [MetricRow("team", name, name, s) for name, s in r.by_team.items()]
     return rows
 
 
@@ -360,6 +367,81 @@ def metrics_csv(request: Request, slug: str) -> Response:
     return csv_response(f"{slug}-inbox-metrics-{period}.csv", METRIC_COLUMNS, rows)
 
 
+# --- teams, rules and approval --------------------------------------------------------------
+
+
+def _teams_page(
+    request: Request, who: Access, *, status_code: int = 200, error: str | None = None
+) -> Response:
+    engine = state(request).engine
+    with engine.connect() as conn:
+        topic_names = [t.name for t in topic_store.list_all(conn, who.workspace_id)]
+    return render(
+        request,
+        who,
+        "inbox_teams.html",
+        status_code=status_code,
+        nav="inbox",
+        views=VIEWS,
+        status=None,
+        statuses=STATUSES,
+        teams=teams.list_teams(engine, who.workspace_id),
+        rules=teams.list_rules(engine, who.workspace_id),
+        approval=replies.approval_rule(engine, who.workspace_id),
+        approval_roles=replies.APPROVAL_ROLES,
+        members=member_emails(request, who),
+        channels=KNOWN_CHANNELS,
+        topics=topic_names,
+        done=None if error else request.query_params.get("done"),
+        error=error,
+    )
+
+
+@router.get("/w/{slug}/inbox/teams")
+def teams_page(request: Request, slug: str) -> Response:
+    """Teams, assignment rules and the approval rule (admins change them)."""
+    return _teams_page(request, access(request, slug))
+
+
+@router.post("/w/{slug}/inbox/teams")
+def change_teams(
+    request: Request,
+    slug: str,
+    do: str = Form(""),
+    name: str = Form(""),
+    email: str = Form(""),
+    channel: str = Form(""),
+    lang: str = Form(""),
+    topic: str = Form(""),
+    team: str = Form(""),
+    rule: int = Form(0),
+    role: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    who = access(request, slug, "admin")
+    check_csrf(who.principal, csrf)
+    engine, ws = state(request).engine, who.workspace_id
+    acts: dict[str, Callable[[], object]] = {
+        "add_team": lambda: teams.add_team(engine, ws, name),
+        "remove_team": lambda: teams.remove_team(engine, ws, name),
+        "add_member": lambda: teams.set_membership(engine, ws, name, email, member=True),
+        "remove_member": lambda: teams.set_membership(engine, ws, name, email, member=False),
+        "add_rule": lambda: teams.add_rule(
+            engine, ws, channel=channel or None, lang=lang or None, topic=topic or None,
+            team=team or None, assignee=email or None, strategy=strategy_of(request, who),
+        ),
+        "remove_rule": lambda: teams.remove_rule(engine, ws, rule),
+        "approval": lambda: replies.set_approval_rule(engine, ws, role or None),
+    }  # fmt: skip
+    if do not in acts:
+        raise HTTPException(400, who.t("inbox.teams.choose"))
+    try:
+        acts[do]()
+    except UserError as exc:
+        return _teams_page(request, who, status_code=400, error=str(exc))
+    return redirect(f"/w/{slug}/inbox/teams?done={do}")
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyBox:
     """The reply part of an item page."""
@@ -453,6 +535,7 @@ def _item_page(
         v=c.item,
         history=history,
         members=answerers(request, who, c.item.mention.channel),
+        team_names=[t.team.name for t in teams.list_teams(state(request).engine, who.workspace_id)],
         statuses=STATUSES,
         risk=risks(request, who, target).get(item_id),
         target=target,
@@ -500,6 +583,31 @@ def assign(
     except UserError as exc:
         return _item_page(request, who, item_id, status_code=400, error=str(exc))
     return redirect(f"/w/{slug}/inbox/{item_id}?done=assigned")
+
+
+@router.post("/w/{slug}/inbox/{item_id}/team")
+def set_team(
+    request: Request,
+    slug: str,
+    item_id: int,
+    team: str = Form(""),
+    version: int = Form(...),
+    csrf: str = Form(""),
+) -> Response:
+    who = access(request, slug, "responder")
+    check_csrf(who.principal, csrf)
+    try:
+        teams.give_to_team(
+            state(request).engine, who.workspace_id, item_id, team or None,
+            seen_version=version, by=who.principal.user.email,
+        )  # fmt: skip
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    except NotFoundError as exc:
+        if team:
+            return _item_page(request, who, item_id, status_code=400, error=str(exc))
+        raise HTTPException(404, "not_found") from None
+    return redirect(f"/w/{slug}/inbox/{item_id}?done=team")
 
 
 @router.post("/w/{slug}/inbox/{item_id}/status")
