@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, select
 
 from lyssna.core.clock import utcnow
-from lyssna.core.errors import UserError
+from lyssna.core.errors import NotFoundError, UserError
 from lyssna.inbox.answerers import may_answer
 from lyssna.storage import accounts
 from lyssna.storage import inbox as item_store
@@ -125,7 +125,11 @@ def give_to_team(
 ) -> item_store.Item:
     """Give the item to a team (None: to no team); its assignee stays."""
     with write_transaction(engine) as conn:
-        team_id = store.team_by_name(conn, workspace_id, team).id if team else None
+        item_store.get(conn, workspace_id, item_id)  # NotFoundError: no such item
+        try:
+            team_id = store.team_by_name(conn, workspace_id, team).id if team else None
+        except NotFoundError as exc:  # a stale form: the team was removed
+            raise UserError(str(exc)) from None
         by_id = accounts.user_by_email(conn, by).id if by else None
         now = utcnow()
         item = item_store.change(

@@ -10,6 +10,7 @@ how it went (`sent`, `queued` for a retry, `failed` with the platform's reason..
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -237,6 +238,17 @@ def _conflict(request: Request, who: Access, item_id: int) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=409)
 
 
+def _versioned(
+    request: Request, who: Access, item_id: int, act: Callable[[], object]
+) -> ConversationOut | JSONResponse:
+    """A change that names the item version it saw: the conversation after it, or 409."""
+    try:
+        act()
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    return _conversation(request, who, item_id)
+
+
 def _stats(x: metrics.ResponseStats) -> StatsOut:
     return StatsOut(
         items=x.items,
@@ -442,14 +454,13 @@ def set_item_team(
 ) -> ConversationOut | JSONResponse:
     """Give the item to a team (responders and up); its assignee stays."""
     who = _access(request, slug, "responder")
-    try:
-        teams.give_to_team(
+    return _versioned(
+        request, who, item_id,
+        lambda: teams.give_to_team(
             state(request).engine, who.workspace_id, item_id, body.team,
             seen_version=body.version, by=who.principal.user.email,
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    return _conversation(request, who, item_id)
+        ),
+    )  # fmt: skip
 
 
 @router.get("/workspaces/{slug}/inbox/approval", response_model=ApprovalOut)
@@ -490,15 +501,14 @@ def assign_item(
     """Give the item to a member (responders and up); when the strategy names who answers on
     the item's channel, only they may get it (400 otherwise)."""
     who = _access(request, slug, "responder")
-    try:
-        service.assign(
+    return _versioned(
+        request, who, item_id,
+        lambda: service.assign(
             state(request).engine, who.workspace_id, item_id, body.email or None,
             seen_version=body.version, by=who.principal.user.email,
             strategy=pages.strategy_of(request, who),
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    return _conversation(request, who, item_id)
+        ),
+    )  # fmt: skip
 
 
 @router.post(
@@ -513,14 +523,13 @@ def set_item_status(
 ) -> ConversationOut | JSONResponse:
     """Set the status (responders and up); resolved and spam record the resolution time."""
     who = _access(request, slug, "responder")
-    try:
-        service.set_status(
+    return _versioned(
+        request, who, item_id,
+        lambda: service.set_status(
             state(request).engine, who.workspace_id, item_id, body.status,
             seen_version=body.version, by=who.principal.user.email,
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    return _conversation(request, who, item_id)
+        ),
+    )  # fmt: skip
 
 
 @router.post(

@@ -560,6 +560,21 @@ def _conflict(request: Request, who: Access, item_id: int) -> Response:
     return _item_page(request, who, item_id, status_code=409, conflict=message)
 
 
+def _change(
+    request: Request, who: Access, item_id: int, act: Callable[[], object], done: str
+) -> Response:
+    """Make a change to the item, and show the item with how it went."""
+    try:
+        act()
+    except ConflictError:
+        return _conflict(request, who, item_id)
+    except NotFoundError:
+        raise HTTPException(404, "not_found") from None
+    except UserError as exc:
+        return _item_page(request, who, item_id, status_code=400, error=str(exc))
+    return redirect(f"/w/{who.slug}/inbox/{item_id}?done={done}")
+
+
 @router.post("/w/{slug}/inbox/{item_id}/assign")
 def assign(
     request: Request,
@@ -571,18 +586,14 @@ def assign(
 ) -> Response:
     who = access(request, slug, "responder")
     check_csrf(who.principal, csrf)
-    try:
-        service.assign(
+    return _change(
+        request, who, item_id,
+        lambda: service.assign(
             state(request).engine, who.workspace_id, item_id, assignee or None,
             seen_version=version, by=who.principal.user.email, strategy=strategy_of(request, who),
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    except NotFoundError:
-        raise HTTPException(404, "not_found") from None
-    except UserError as exc:
-        return _item_page(request, who, item_id, status_code=400, error=str(exc))
-    return redirect(f"/w/{slug}/inbox/{item_id}?done=assigned")
+        ),
+        "assigned",
+    )  # fmt: skip
 
 
 @router.post("/w/{slug}/inbox/{item_id}/team")
@@ -596,18 +607,14 @@ def set_team(
 ) -> Response:
     who = access(request, slug, "responder")
     check_csrf(who.principal, csrf)
-    try:
-        teams.give_to_team(
+    return _change(
+        request, who, item_id,
+        lambda: teams.give_to_team(
             state(request).engine, who.workspace_id, item_id, team or None,
             seen_version=version, by=who.principal.user.email,
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    except NotFoundError as exc:
-        if team:
-            return _item_page(request, who, item_id, status_code=400, error=str(exc))
-        raise HTTPException(404, "not_found") from None
-    return redirect(f"/w/{slug}/inbox/{item_id}?done=team")
+        ),
+        "team",
+    )  # fmt: skip
 
 
 @router.post("/w/{slug}/inbox/{item_id}/status")
@@ -621,18 +628,14 @@ def set_status(
 ) -> Response:
     who = access(request, slug, "responder")
     check_csrf(who.principal, csrf)
-    try:
-        service.set_status(
+    return _change(
+        request, who, item_id,
+        lambda: service.set_status(
             state(request).engine, who.workspace_id, item_id, status,
             seen_version=version, by=who.principal.user.email,
-        )  # fmt: skip
-    except ConflictError:
-        return _conflict(request, who, item_id)
-    except NotFoundError:
-        raise HTTPException(404, "not_found") from None
-    except UserError as exc:
-        return _item_page(request, who, item_id, status_code=400, error=str(exc))
-    return redirect(f"/w/{slug}/inbox/{item_id}?done=status")
+        ),
+        "status",
+    )  # fmt: skip
 
 
 @router.post("/w/{slug}/inbox/{item_id}/note")
@@ -647,16 +650,14 @@ def add_note(
     """A note never conflicts (it changes nothing); `version` is carried for symmetry only."""
     who = access(request, slug, "responder")
     check_csrf(who.principal, csrf)
-    try:
-        service.add_note(
+    return _change(
+        request, who, item_id,
+        lambda: service.add_note(
             state(request).engine, who.workspace_id, item_id, text[:5000],
             by=who.principal.user.email,
-        )  # fmt: skip
-    except NotFoundError:
-        raise HTTPException(404, "not_found") from None
-    except UserError as exc:
-        return _item_page(request, who, item_id, status_code=400, error=str(exc))
-    return redirect(f"/w/{slug}/inbox/{item_id}?done=note")
+        ),
+        "note",
+    )  # fmt: skip
 
 
 # --- replies --------------------------------------------------------------------------------
