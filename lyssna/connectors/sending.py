@@ -16,6 +16,7 @@ from lyssna.connectors.base import (
     ConnectorError,
     OutcomeUnknownError,
     Outgoing,
+    RequestRejectedError,
     SendingNotSupportedError,
 )
 
@@ -88,3 +89,16 @@ def unreadable_answer(where: str) -> OutcomeUnknownError:
         f"{where} accepted the message but its answer cannot be read; it has probably been "
         "posted, so check before sending it again"
     )
+
+
+def checked_text(text: str, limit: int, platform: str) -> str:
+    """The message's text, trimmed, if the platform takes it: refused before anything is sent
+    when it is empty or longer than the platform's `limit` characters."""
+    text = text.strip()
+    if not text:
+        raise RequestRejectedError("there is nothing to send: the message is empty")
+    if len(text) > limit:
+        raise RequestRejectedError(
+            f"{platform} takes at most {limit:,} characters here; the message has {len(text):,}"
+        )
+    return text

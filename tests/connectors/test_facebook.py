@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -53,12 +54,8 @@ def connect(settings: dict[str, Any]) -> Any:
     return connector_for("facebook", settings)
 
 
-def fetch_all(settings: dict[str, Any], cursor: dict[str, Any] | None = None):
-    return shared_fetch_all("facebook", settings, cursor)
-
-
-def records(items: list[Any]) -> dict[str, dict[str, Any]]:
-    return shared_records("facebook", items, NOW)
+fetch_all = partial(shared_fetch_all, "facebook")
+records = partial(shared_records, "facebook", retrieved_at=NOW)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -156,6 +153,17 @@ def test_a_busy_post_continues_only_its_own_walk(fake, server):
     feed_reads = server.requests_to(FEED)
     comment_reads = server.requests_to(f"/{facebook.VERSION}/{post['id']}/comments")
     assert (len(feed_reads), len(comment_reads)) == (1, 3)
+
+
+def test_a_deleted_post_is_let_go(fake):
+    post = fake.post("Elvåra")
+    settings = config(fake, tagged=False)
+    _, cursor = fetch_all(settings)
+    fake.posts.remove(post)
+    fake.post("Nytt inlägg")
+    _, cursor = fetch_all(settings, cursor)  # its comments answer "does not exist": no failure
+    assert post["id"] not in [p[0] for p in cursor["posts"]]
+    assert f"comments:{post['id']}" not in cursor["streams"]
 
 
 def test_hostile_text_is_kept_as_written(fake):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -45,12 +46,8 @@ def connect(settings: dict[str, Any]) -> Any:
     return connector_for("instagram", settings)
 
 
-def fetch_all(settings: dict[str, Any], cursor: dict[str, Any] | None = None):
-    return shared_fetch_all("instagram", settings, cursor)
-
-
-def records(items: list[Any]) -> dict[str, dict[str, Any]]:
-    return shared_records("instagram", items, NOW)
+fetch_all = partial(shared_fetch_all, "instagram")
+records = partial(shared_records, "instagram", retrieved_at=NOW)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -116,6 +113,15 @@ def test_the_media_walk_pages_back_to_where_it_stopped(fake, server):
     items, cursor = fetch_all(settings, cursor)
     assert {f"Elvåra {n}" for n in range(1, 6)} <= {r["text"] for r in records(items).values()}
     assert TOKEN not in str(cursor)
+
+
+def test_a_deleted_post_is_let_go(fake):
+    media = fake.post("Elvåra")
+    settings = config(fake, tags=False)
+    _, cursor = fetch_all(settings)
+    fake.media.remove(media)
+    _, cursor = fetch_all(settings, cursor)
+    assert media["id"] not in [m[0] for m in cursor["media"]]
 
 
 def test_hostile_captions_and_missing_fields(fake):

@@ -23,6 +23,7 @@ from lyssna.connectors.base import (
     Outgoing,
     RawItem,
     Sent,
+    SourceNotFoundError,
     Verdict,
 )
 from lyssna.connectors.facebook import mapping
@@ -116,9 +117,15 @@ class FacebookConnector:
         names = set()
         for post_id, posted in watched if self.config.comments and self.config.feed else []:
             stream = self._comment_stream(str(post_id))
-            names.add(stream.name)
-            if not reader.skips(stream.name):
+            if reader.skips(stream.name):
+                names.add(stream.name)
+                continue
+            try:
                 await reader.read(stream, partial(_comment_item, str(post_id)), posted)
+            except SourceNotFoundError:  # the post was deleted: stop watching it
+                watched = [w for w in watched if w[0] != post_id]
+                continue
+            names.add(stream.name)
         reader.keep_only("comments:", names)
         return reader.result(posts=[list(p) for p in watched])
 

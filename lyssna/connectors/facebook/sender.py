@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lyssna.connectors.base import ConnectorError, Outgoing, RequestRejectedError, Sent
+from lyssna.connectors.base import ConnectorError, Outgoing, Sent
 from lyssna.connectors.facebook.config import FacebookConfig
 from lyssna.connectors.facebook.graph import GraphClient, as_object, graph_time
-from lyssna.connectors.sending import MAX_PAGES, cannot_tell, floor, same_text
+from lyssna.connectors.sending import MAX_PAGES, cannot_tell, checked_text, floor, same_text
 
 MAX_COMMENT = 8000  # characters Facebook takes in a comment
 MAX_POST = 63206  # ... and in a Page post
@@ -29,10 +29,10 @@ class FacebookSender:
 
     async def send(self, message: Outgoing) -> Sent:
         if message.reply_to_id is None:
-            text = checked(message.text, MAX_POST)
+            text = checked_text(message.text, MAX_POST, "Facebook")
             body = await self.graph.create(f"{self.config.page}/feed", {"message": text})
         else:
-            text = checked(message.text, MAX_COMMENT)
+            text = checked_text(message.text, MAX_COMMENT, "Facebook")
             body = await self.graph.create(f"{reply_target(message)}/comments", {"message": text})
         identifier = str(body["id"])
         return Sent(identifier, await self._permalink(identifier))
@@ -91,14 +91,3 @@ def answered_at(message: Outgoing) -> datetime | None:
         if isinstance(answered, dict):
             return graph_time(answered.get("created_time") or answered.get("timestamp"))
     return None
-
-
-def checked(text: str, limit: int, platform: str = "Facebook") -> str:
-    text = text.strip()
-    if not text:
-        raise RequestRejectedError("there is nothing to send: the message is empty")
-    if len(text) > limit:
-        raise RequestRejectedError(
-            f"{platform} takes at most {limit:,} characters here; the message has {len(text):,}"
-        )
-    return text

@@ -142,19 +142,29 @@ class InstagramConnector:
             stream = self._hashtag_stream(name, hashtag_ids[name])
             await reader.read(stream, partial(_hashtag_item, name))
         if self.config.comments:
-            await self._read_comments(reader, watched)
+            watched = await self._read_comments(reader, watched)
         kept_ids = {k: v for k, v in hashtag_ids.items() if k in self.config.hashtags}
         return reader.result(media=[list(m) for m in watched], hashtag_ids=kept_ids)
 
-    async def _read_comments(self, reader: StreamReader, watched: list[tuple[str, ...]]) -> None:
-        names = set()
-        for media_id, posted, permalink in watched:
+    async def _read_comments(
+        self, reader: StreamReader, watched: list[tuple[str, ...]]
+    ) -> list[tuple[str, ...]]:
+        """Comments of the watched posts; the posts still there (a deleted one is let go)."""
+        names, kept = set(), []
+        for entry in watched:
+            media_id, posted, permalink = entry
             stream = self._comment_stream(str(media_id))
+            kept.append(entry)
             names.add(stream.name)
             if reader.skips(stream.name):
                 continue
             on = {"id": media_id, "permalink": permalink or None}
-            page = await reader.read(stream, partial(_comment_item, on), posted)
+            try:
+                page = await reader.read(stream, partial(_comment_item, on), posted)
+            except SourceNotFoundError:
+                kept.pop()
+                names.discard(stream.name)
+                continue
             # A new reply can be under an older comment: each reply is judged by its own time.
             for comment in page.found:
                 for reply in as_object(comment.get("replies")).get("data") or []:
@@ -162,6 +172,7 @@ class InstagramConnector:
                     if reply.get("id") and (page.since is None or not when or when >= page.since):
                         reader.add(reply["id"], _comment_item(on, reply), page.url)
         reader.keep_only("comments:", names)
+        return kept
 
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_item(item, retrieved_at)

@@ -21,9 +21,16 @@ from lyssna.connectors.base import (
     Sent,
 )
 from lyssna.connectors.facebook.graph import GraphClient, as_object, graph_time
-from lyssna.connectors.facebook.sender import answered_at, checked
+from lyssna.connectors.facebook.sender import answered_at
 from lyssna.connectors.instagram.config import InstagramConfig
-from lyssna.connectors.sending import MAX_PAGES, cannot_publish, cannot_tell, floor, same_text
+from lyssna.connectors.sending import (
+    MAX_PAGES,
+    cannot_publish,
+    cannot_tell,
+    checked_text,
+    floor,
+    same_text,
+)
 
 MAX_COMMENT = 2200  # characters Instagram takes in a comment
 NO_PUBLISHING = (
@@ -57,7 +64,7 @@ class InstagramSender:
 
     async def send(self, message: Outgoing) -> Sent:
         path = target(message)
-        text = checked(message.text, MAX_COMMENT, "Instagram")
+        text = checked_text(message.text, MAX_COMMENT, "Instagram")
         body = await self.graph.create(path, {"message": text})
         return Sent(str(body["id"]), _link(message))
 

@@ -221,7 +221,7 @@ class FakeFacebook(FakeGraph):
 
     def post(self, message: str, *, author: dict[str, str] | None = None, **fields: Any) -> dict:
         when = self.tick()
-        suffix = f"{len(self.posts) + 1:015d}"
+        suffix = f"{self._n:015d}"
         post = {
             "id": f"{PAGE_ID}_{suffix}",
             "message": message,
@@ -240,7 +240,7 @@ class FakeFacebook(FakeGraph):
 
     def tag(self, message: str) -> dict[str, Any]:
         when = self.tick()
-        suffix = f"{len(self.tagged) + 1:015d}"
+        suffix = f"{self._n:015d}"
         post = {
             "id": f"{VISITOR['id']}_{suffix}",
             "message": message,
