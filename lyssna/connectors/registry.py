@@ -19,6 +19,7 @@ _BUILTIN: dict[str, str] = {
     "x": "lyssna.connectors.x.client:XConnector",
     "facebook": "lyssna.connectors.facebook.client:FacebookConnector",
     "instagram": "lyssna.connectors.instagram.client:InstagramConnector",
+    "linkedin": "lyssna.connectors.linkedin.client:LinkedInConnector",
 }
 _registered: dict[str, type[Connector]] = {}
 

@@ -18,6 +18,7 @@ from tests.connectors.fakes import (
     feeds,
     hackernews,
     instagram,
+    linkedin,
     mastodon,
     reddit,
     x,
@@ -191,6 +192,25 @@ def instagram_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
     )
 
 
+def linkedin_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    fake = linkedin.FakeLinkedIn(server)
+    monkeypatch.setenv("TEST_LI_TOKEN", linkedin.TOKEN)
+    monkeypatch.setenv("WRONG_LI_TOKEN", "not-the-token")
+    config = {
+        "organization": linkedin.ORG_ID,
+        "token": {"$env": "TEST_LI_TOKEN"},
+        "service": fake.url,
+    }
+    return Harness(
+        "linkedin",
+        config,
+        lambda text: fake.post(f"Elvåra: {text}"),
+        "/rest/posts",
+        {**config, "token": {"$env": "WRONG_LI_TOKEN"}},
+        fake,
+    )
+
+
 HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "rss": rss,
     "mastodon": mastodon_,
@@ -201,4 +221,5 @@ HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "x": x_,
     "facebook": facebook_,
     "instagram": instagram_,
+    "linkedin": linkedin_,
 }

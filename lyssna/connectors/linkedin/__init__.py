@@ -1,0 +1,1 @@
+"""LinkedIn organization pages: posts and comments through the Community Management API."""
