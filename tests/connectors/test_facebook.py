@@ -387,10 +387,12 @@ def test_config_is_checked():
 def test_sources_add_facebook(fake, sources_cli):
     added = sources_cli(
         "add", "facebook", "fb", "--page", PAGE_ID, "--token-env", "FB_PAGE_TOKEN",
-        "--service", fake.url, catch_exceptions=False,
+        "--service", fake.url, "--set", "watch_posts=3", "--set", "tagged=false",
+        catch_exceptions=False,
     )  # fmt: skip
     assert added.exit_code == 0, added.output
     assert "$FB_PAGE_TOKEN" in added.output and PAGE_TOKEN not in added.output
+    assert "watch_posts=3" in added.output and "tagged=False" in added.output
     tested = sources_cli("test", "fb", catch_exceptions=False)
     assert tested.exit_code == 0 and "Facebook accepts the Page access token" in tested.output
     wrong = sources_cli("add", "facebook", "f2", "--page", "elvara", "--token-env", "FB_PAGE_TOKEN")
