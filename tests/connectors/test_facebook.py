@@ -254,6 +254,16 @@ def test_meta_transient_errors_are_retried(fake, server):
         run(connect(config(fake, tagged=False)).fetch(None))
 
 
+def test_an_invalid_parameter_is_a_refusal_with_metas_words(fake, server):
+    server.script(
+        facebook.graph_error(400, 100, "(#100) The value must be a valid comment order"), path=FEED
+    )
+    with pytest.raises(RequestRejectedError) as raised:
+        run(connect(config(fake)).fetch(None))
+    assert "Graph error 100: (#100) The value must be a valid comment order" in raised.value.reason
+    assert len(server.requests_to(FEED)) == 1  # a refusal is not retried
+
+
 def test_usage_headers_and_paging_links_are_read_as_documented():
     usage = read_usage(
         {
