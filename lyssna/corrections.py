@@ -165,7 +165,7 @@ def rescore(engine: Engine, workspace_id: int, term: str) -> int:
                         "score": v.sentiment_score,
                         "why": [
                             {"kind": r.kind, "text": r.text, "weight": r.weight}
-                            for r in v.explanation
+                            for r in v.explanation or ()
                         ],
                         "now": utcnow(),
                     }

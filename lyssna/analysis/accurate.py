@@ -84,7 +84,10 @@ class EmbeddingRescorer:
             reasons = sorted(
                 (
                     model_reason,
-                    *(replace(r, weight=round(r.weight * beta, 3)) for r in result.explanation),
+                    *(
+                        replace(r, weight=round(r.weight * beta, 3))
+                        for r in result.explanation or ()
+                    ),
                 ),
                 key=lambda r: -abs(r.weight),
             )

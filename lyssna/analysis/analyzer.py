@@ -92,19 +92,29 @@ class Analyzer:
         return self.analyse_many([text], [lang])[0]
 
     def analyse_many(
-        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | None = None,
+        *,
+        explain: bool = True,
     ) -> list[TextAnalysis]:
+        """Language and sentiment of each text; with `explain=False` the reasons are left out
+        (`explanation` is None): ingest stores verdicts fast and the reasons are worked out when
+        a person looks (lyssna.explanations), which costs as much as the verdict itself."""
         if langs is not None and len(langs) != len(texts):
             raise ValueError("texts and langs must have the same length")
+        explain = explain or self._rescorer is not None  # the accurate path weighs the reasons
         fast = [
-            self._fast(text, langs[i] if langs is not None else None)
+            self._fast(text, langs[i] if langs is not None else None, explain)
             for i, text in enumerate(texts)
         ]
         if self._rescorer is None:
             return [result for result, _ in fast]
         return self._rescorer.rescore(texts, fast)
 
-    def _fast(self, text: str, given: str | None) -> tuple[TextAnalysis, list[float]]:
+    def _fast(
+        self, text: str, given: str | None, explain: bool = True
+    ) -> tuple[TextAnalysis, list[float]]:
         """The fast-path result, and its logits (for the accurate path to combine with)."""
         tokens = tokenize(text, self._known)
         words = [t.text for t in tokens if t.kind == "word" and not t.hashtag]
@@ -121,15 +131,18 @@ class Analyzer:
         logits = [a + b for a, b in zip(logits, pin_logits, strict=True)]
         probs = softmax(logits)
         best = max(range(3), key=lambda k: probs[k])
-        reasons = pin_reasons + self._explain(feats)
-        reasons.sort(key=lambda r: -abs(r.weight))
+        explanation: tuple[Reason, ...] | None = None
+        if explain:
+            reasons = pin_reasons + self._explain(feats)
+            reasons.sort(key=lambda r: -abs(r.weight))
+            explanation = tuple(reasons[:MAX_REASONS])
         result = TextAnalysis(
             lang=lang,
             lang_confidence=conf,
             sentiment=CLASSES[best],
             sentiment_score=round(probs[2] - probs[0], 4),
             lang_variant=variant,
-            explanation=tuple(reasons[:MAX_REASONS]),
+            explanation=explanation,
         )
         return result, logits
 

@@ -27,7 +27,7 @@ def analysis_fields(result: TextAnalysis) -> dict[str, Any]:
         "sentiment": result.sentiment,
         "sentiment_score": result.sentiment_score,
         "explanation": [
-            {"kind": r.kind, "text": r.text, "weight": r.weight} for r in result.explanation
+            {"kind": r.kind, "text": r.text, "weight": r.weight} for r in result.explanation or ()
         ],
     }
 
@@ -92,7 +92,9 @@ def analyze_command(
                     out.write(orjson.dumps(merged).decode() + "\n")
                 else:
                     lang = result.lang + (f"-{result.lang_variant}" if result.lang_variant else "")
-                    why = ", ".join(f"{r.text} {r.weight:+.1f}" for r in result.explanation[:3])
+                    why = ", ".join(
+                        f"{r.text} {r.weight:+.1f}" for r in (result.explanation or ())[:3]
+                    )
                     text = record["text"].replace("\n", " ")
                     table.add_row(
                         str(record["id"]),

@@ -53,7 +53,7 @@ class TextAnalysis:
     sentiment: Sentiment
     sentiment_score: float  # -1 .. 1
     lang_variant: str | None = None  # "nb" or "nn" for Norwegian when it can tell
-    explanation: tuple[Reason, ...] = ()
+    explanation: tuple[Reason, ...] | None = ()  # None: not worked out (see analyse_many)
 
 
 @dataclass(slots=True)

@@ -23,7 +23,11 @@ class Analyzer(Protocol):
     """The analysis seam: language and sentiment for a batch of texts (lyssna.analysis)."""
 
     def analyse_many(
-        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str | None] | None = None,
+        *,
+        explain: bool = True,
     ) -> list[TextAnalysis]: ...
 
 
@@ -64,8 +68,10 @@ class Preparer:
                 batch.quarantined.append(_quarantined(record, str(exc)))
         if not accepted:
             return batch
+        # The reasons behind each verdict are worked out when someone looks at the mention
+        # (lyssna.explanations): they would cost as much as the verdict itself here.
         analyses = self.analyzer.analyse_many(
-            [m.text for m, _ in accepted], [m.lang for m, _ in accepted]
+            [m.text for m, _ in accepted], [m.lang for m, _ in accepted], explain=False
         )
         for (mention, variant), analysis, raw in zip(accepted, analyses, raw_json, strict=True):
             if variant and analysis.lang == "no" and analysis.lang_variant != variant:

@@ -68,7 +68,11 @@ def storable(
     """Convert once, where the CPU is to spare (a worker process), what the writer will insert."""
     created_at = db_time(m.created_at, dialect)
     author = m.author
-    explanation = [{"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation]
+    explanation = (
+        None
+        if a.explanation is None  # worked out when a person looks (lyssna.explanations)
+        else [{"kind": r.kind, "text": r.text, "weight": r.weight} for r in a.explanation]
+    )
     values = (
         m.channel, m.external_id, m.text, search_terms, m.text_hash, m.fingerprint,
         False, created_at,

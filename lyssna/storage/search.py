@@ -42,7 +42,7 @@ class StoredMention:
     lang_confidence: float | None
     sentiment: str | None
     sentiment_score: float | None
-    explanation: tuple[Reason, ...]
+    explanation: tuple[Reason, ...] | None  # None: not worked out yet (lyssna.explanations)
     metrics: Metrics
     near_duplicate: bool
     topics: list[str] = field(default_factory=list)
@@ -80,7 +80,9 @@ def _stored(row: Any) -> StoredMention:
         lang_confidence=row.lang_confidence,
         sentiment=row.sentiment,
         sentiment_score=row.sentiment_score,
-        explanation=tuple(Reason(**r) for r in (row.explanation or ())),
+        explanation=(
+            None if row.explanation is None else tuple(Reason(**r) for r in row.explanation)
+        ),
         metrics=Metrics(row.likes, row.shares, row.replies, row.views),
         near_duplicate=bool(row.near_duplicate),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from lyssna.core.errors import UserError
 from lyssna.core.records import SENTIMENTS
+from lyssna.explanations import with_explanations
 from lyssna.query import Query, parse
 from lyssna.query.parser import And
 from lyssna.storage.mentions import topic_names_for
@@ -118,7 +119,7 @@ def search(conn: Connection, workspace_id: int, req: SearchRequest) -> SearchRes
         islice(iter_matching(conn, workspace_id, flt), (page - 1) * per_page, page * per_page + 1)
     )
     has_next = len(found) > per_page
-    found = found[:per_page]
+    found = with_explanations(conn, workspace_id, found[:per_page])
     names = topic_names_for(conn, [m.id for m in found])
     for m in found:
         m.topics = names[m.id]
@@ -144,6 +145,6 @@ def find_mention(conn: Connection, workspace_id: int, mention_id: int) -> Stored
     ).first()
     if row is None:
         return None
-    mention = _stored(row)
+    mention = with_explanations(conn, workspace_id, [_stored(row)])[0]
     mention.topics = topic_names_for(conn, [mention.id])[mention.id]
     return mention

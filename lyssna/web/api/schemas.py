@@ -77,7 +77,10 @@ class MentionOut(BaseModel):
     lang: str | None
     sentiment: str | None
     sentiment_score: float | None
-    explanation: list[ReasonOut]
+    explanation: list[ReasonOut] | None = Field(
+        description="Why the sentiment: the words, emoji and rules that weighed most. Given by "
+        "the mention search and the mention itself; null in views that do not work it out"
+    )
     metrics: MetricsOut
     topics: list[str]
     highlights: list[tuple[int, int]] = Field(
@@ -101,9 +104,9 @@ class MentionOut(BaseModel):
             lang=m.lang,
             sentiment=m.sentiment,
             sentiment_score=m.sentiment_score,
-            explanation=[
-                ReasonOut(kind=r.kind, text=r.text, weight=r.weight) for r in m.explanation
-            ],
+            explanation=None
+            if m.explanation is None
+            else [ReasonOut(kind=r.kind, text=r.text, weight=r.weight) for r in m.explanation],
             metrics=MetricsOut(
                 likes=m.metrics.likes,
                 shares=m.metrics.shares,

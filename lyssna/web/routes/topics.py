@@ -13,6 +13,7 @@ from lyssna import listening
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import QuerySyntaxError, UserError
 from lyssna.core.records import TOPIC_KINDS, Topic
+from lyssna.explanations import with_explanations
 from lyssna.query import parse
 from lyssna.storage import topics as topic_store
 from lyssna.storage.search import MentionFilter, iter_matching
@@ -40,11 +41,12 @@ def test_query(ctx_engine: object, workspace_id: int, query: str) -> QueryTest:
     flt = MentionFilter(query=parsed, since=utcnow() - timedelta(days=TEST_DAYS))
     with ctx_engine.connect() as conn:  # type: ignore[attr-defined]
         found = list(islice(iter_matching(conn, workspace_id, flt), TEST_LIMIT + 1))
+        examples = with_explanations(conn, workspace_id, found[:5])
     return QueryTest(
         query,
         min(len(found), TEST_LIMIT),
         len(found) > TEST_LIMIT,
-        [explorer.hit(m, parsed) for m in found[:5]],
+        [explorer.hit(m, parsed) for m in examples],
     )
 
 
