@@ -128,9 +128,10 @@ class Analyzer:
         masked, pin_logits, pin_reasons = self._apply_pins(tokens, lang)
         feats = extract(tokens, lang, masked, sure=conf >= MIN_LANG_CONFIDENCE)
         logits = self._model.logits(feats, self._extra)
-        logits = [a + b for a, b in zip(logits, pin_logits, strict=True)]
+        if self._pins:
+            logits = [a + b for a, b in zip(logits, pin_logits, strict=True)]
         probs = softmax(logits)
-        best = max(range(3), key=lambda k: probs[k])
+        best = probs.index(max(probs))
         explanation: tuple[Reason, ...] | None = None
         if explain:
             reasons = pin_reasons + self._explain(feats)

@@ -40,12 +40,13 @@ _BOKMAL = frozenset(
 class LanguageModel:
     """The trained naive Bayes tables: feature -> row of log P(feature | language)."""
 
-    __slots__ = ("index", "table", "prior", "_cache")
+    __slots__ = ("index", "table", "prior", "prior_list", "_cache")
 
     def __init__(self, features: list[str], table: np.ndarray, prior: np.ndarray) -> None:
         self.index = {f: i for i, f in enumerate(features)}
         self.table = table.astype(np.float64)
         self.prior = prior.astype(np.float64)
+        self.prior_list = [float(x) for x in self.prior]
         # word -> (its summed log-likelihoods, number of features): posts repeat words a lot
         self._cache: dict[str, tuple[tuple[float, ...], int]] = {}
 
@@ -82,7 +83,7 @@ class LanguageModel:
             self._cache[word] = hit
         return hit
 
-    def scores(self, words: list[str]) -> tuple[np.ndarray, int]:
+    def scores(self, words: list[str]) -> tuple[list[float], int]:
         # five plain accumulators: faster than numpy for a handful of words
         s0 = s1 = s2 = s3 = s4 = 0.0
         n = 0
@@ -97,7 +98,8 @@ class LanguageModel:
                 s3 += summed[3]
                 s4 += summed[4]
                 n += count
-        return np.array((s0, s1, s2, s3, s4)) + self.prior, n
+        p0, p1, p2, p3, p4 = self.prior_list
+        return [s0 + p0, s1 + p1, s2 + p2, s3 + p3, s4 + p4], n
 
 
 @lru_cache(maxsize=1)
@@ -116,9 +118,11 @@ def norwegian_variant(words: list[str]) -> str | None:
     return None
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max())
-    return e / e.sum()
+def _softmax(x: list[float]) -> list[float]:
+    top = max(x)
+    e = [math.exp(v - top) for v in x]
+    total = sum(e)
+    return [v / total for v in e]
 
 
 def detect_words(
@@ -140,10 +144,10 @@ def detect_words(
         return "und", None, 0.0
     # Naive Bayes is over-confident; dividing by a growing temperature keeps the confidence of a
     # two-word post honest while long texts still reach ~1.0.
-    probs = _softmax(scores / max(1.0, math.sqrt(n) / 2.0))
-    best = int(probs.argmax())
-    lang = LANGS[best]
-    conf = float(probs[best])
+    temperature = max(1.0, math.sqrt(n) / 2.0)
+    probs = _softmax([s / temperature for s in scores])
+    conf = max(probs)
+    lang = LANGS[probs.index(conf)]
     variant = norwegian_variant(words) if lang == "no" else None
     return lang, variant, round(conf, 4)
 

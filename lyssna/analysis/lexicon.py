@@ -21,9 +21,20 @@ class LanguageLexicon:
     contrasts: frozenset[str] = frozenset()
     max_stem: int = 0
     phrase_starts: frozenset[str] = frozenset()
+    # word -> its score (or None): the stem search is worth doing once per word
+    _scores: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
 
     def score(self, word: str) -> float | None:
         """The polarity of one word, by exact match and then by the longest matching stem."""
+        scores = self._scores
+        if word in scores:
+            return scores[word]
+        if len(scores) > 200_000:  # bound a long-running worker's memory
+            scores.clear()
+        s = scores[word] = self._score(word)
+        return s
+
+    def _score(self, word: str) -> float | None:
         s = self.words.get(word)
         if s is not None:
             return s

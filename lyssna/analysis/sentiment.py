@@ -211,6 +211,27 @@ def _negate(value: float) -> float:
     return value * (NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE)
 
 
+# word -> its feature names: (word, stem, ending), then the same negated; stem and ending are
+# None for short words. Built once per word: posts repeat words, and string building is slow.
+_KEYS: dict[str, tuple[str, str | None, str | None, str, str | None, str | None]] = {}
+
+
+def _keys(w: str) -> tuple[str, str | None, str | None, str, str | None, str | None]:
+    keys = _KEYS.get(w)
+    if keys is None:
+        if len(_KEYS) > 200_000:  # bound a long-running worker's memory
+            _KEYS.clear()
+        if len(w) > STEM + 1:
+            # A crude stem and the ending: inflected forms ("hyvää", "hyvältä") share what the
+            # whole word cannot, and endings carry morphology (Finnish -ton "without", -lig).
+            stem, ending = w[:STEM], "x:" + w[-3:]
+            keys = ("w:" + w, "s:" + stem, ending, "w:!" + w, "s:!" + stem, ending)
+        else:
+            keys = ("w:" + w, None, None, "w:!" + w, None, None)
+        _KEYS[w] = keys
+    return keys
+
+
 def _add_word(
     sparse: dict[str, float],
     parts: dict[str, tuple[str, ...]],
@@ -218,12 +239,10 @@ def _add_word(
     w: str,
     negated: bool,
 ) -> None:
-    key = ("w:!" if negated else "w:") + w
+    keys = _keys(w)
+    key, stem, ending = keys[3:] if negated else keys[:3]
     sparse[key] = 1.0
-    if len(w) > STEM + 1:
-        # A crude stem and the ending: inflected forms ("hyvää", "hyvältä") share what the whole
-        # word cannot, and endings carry morphology (Finnish -ton "without", -lig, -leg).
-        stem, ending = ("s:!" if negated else "s:") + w[:STEM], "x:" + w[-3:]
+    if stem is not None and ending is not None:
         sparse[stem] = sparse[ending] = 1.0
         parts[key] = (stem, ending)
     if clause:
@@ -290,27 +309,29 @@ class LinearModel:
         self, feats: Features, extra: Mapping[str, tuple[float, ...]] | None = None
     ) -> list[float]:
         table, bias = self.table_for(feats.lang)
-        out = list(bias)
+        o0, o1, o2 = bias  # three plain floats: this loop runs for every feature of every post
         lang_row = table.get("lang:" + feats.lang)
         if lang_row:
-            out = [a + b for a, b in zip(out, lang_row, strict=True)]
+            o0, o1, o2 = o0 + lang_row[0], o1 + lang_row[1], o2 + lang_row[2]
+        get = table.get
         for f, v in feats.sparse.items():
-            row = table.get(f)
+            row = get(f)
             if row is not None:
-                out[0] += row[0] * v
-                out[1] += row[1] * v
-                out[2] += row[2] * v
-            if extra:
+                o0 += row[0] * v
+                o1 += row[1] * v
+                o2 += row[2] * v
+        if extra:
+            for f, v in feats.sparse.items():
                 row = extra.get(f)
                 if row is not None:
-                    out[0] += row[0] * v
-                    out[1] += row[1] * v
-                    out[2] += row[2] * v
+                    o0 += row[0] * v
+                    o1 += row[1] * v
+                    o2 += row[2] * v
         if RULE_WEIGHT:
             sp = feats.sparse
-            out[2] += RULE_WEIGHT * (sp.get("LEXPOS", 0.0) + sp.get("EMOPOS", 0.0))
-            out[0] += RULE_WEIGHT * (sp.get("LEXNEG", 0.0) + sp.get("EMONEG", 0.0))
-        return out
+            o2 += RULE_WEIGHT * (sp.get("LEXPOS", 0.0) + sp.get("EMOPOS", 0.0))
+            o0 += RULE_WEIGHT * (sp.get("LEXNEG", 0.0) + sp.get("EMONEG", 0.0))
+        return [o0, o1, o2]
 
 
 @lru_cache(maxsize=1)

@@ -22,13 +22,17 @@ _EMOJI_CHARS = (
     "\U0001f300-\U0001f5ff\U0001f600-\U0001f64f\U0001f680-\U0001f6ff\U0001f900-\U0001f9ff"
     "\U0001fa70-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2764\u2665"
 )
+# Words come first in the alternation: they are most tokens, and the regex engine tries the
+# branches in order at every position. No emoticon starts with a letter except "xD", which the
+# word branch takes and `tokenize` turns back into an emoticon.
 _TOKEN = re.compile(
-    rf"(?P<emoticon>{_EMOTICON})"
+    r"(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)?)"
     r"|(?P<hashtag>#[^\W_][\w]*)"
-    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]+)?)"
+    rf"|(?P<emoticon>{_EMOTICON})"
     rf"|(?P<emoji>[{_EMOJI_CHARS}])"
     r"|(?P<punct>[!?.,;:]+)"
 )
+_WORD, _HASHTAG, _EMOTICON_GROUP, _EMOJI_GROUP = 1, 2, 3, 4  # group numbers in _TOKEN
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 _CAMEL = re.compile(r"[A-ZÅÄÖÆØ]?[a-zåäöæøéü]+|[A-ZÅÄÖÆØ]+(?![a-z])|\d+")
 
@@ -89,32 +93,73 @@ def split_hashtag(tag: str, known: Container[str], max_word: int = 18) -> list[s
     return words[::-1]
 
 
+class _WordCache:
+    """Tokens of words and hashtags already seen: a post's words are mostly ones seen before,
+    and a token depends on nothing but the word (and the fixed vocabulary)."""
+
+    LIMIT = 200_000  # entries; cleared when full, to bound a long-running worker's memory
+
+    def __init__(self) -> None:
+        self.vocab: Container[str] | None = None
+        self.words: dict[str, Token] = {}
+        self.hashtags: dict[str, tuple[Token, ...]] = {}
+
+    def for_vocab(self, vocab: Container[str]) -> _WordCache:
+        if vocab is not self.vocab or len(self.words) + len(self.hashtags) > self.LIMIT:
+            self.vocab = vocab
+            self.words = {}
+            self.hashtags = {}
+        return self
+
+
+_cache = _WordCache()
+
+
+def _word(value: str, vocab: Container[str]) -> Token:
+    low = value.lower()
+    if value in ("xD", "xd"):  # the emoticon (see _TOKEN)
+        return Token(low, "emoticon")
+    elongated = False
+    if _ELONGATED.search(low):
+        low = collapse_elongation(low, vocab)
+        elongated = True
+    return Token(low, "word", elongated, len(value) > 2 and value.isupper())
+
+
+def _hashtag(value: str, vocab: Container[str]) -> tuple[Token, ...]:
+    tokens = []
+    for part in split_hashtag(value, vocab):
+        if part.isdigit():
+            continue
+        if _ELONGATED.search(part):
+            part = collapse_elongation(part, vocab)
+        tokens.append(Token(part, "word", hashtag=True))
+    return tuple(tokens)
+
+
 def tokenize(text: str, known: Container[str] | None = None) -> list[Token]:
     """Tokens of a post, normalised; `known` is the vocabulary used for hashtags and elongation."""
     vocab: Container[str] = known if known is not None else ()
+    cache = _cache.for_vocab(vocab)
+    words, hashtags = cache.words, cache.hashtags
     tokens: list[Token] = []
     append = tokens.append
     for m in _TOKEN.finditer(strip_noise(text)):
-        kind = m.lastgroup
+        group = m.lastindex
         value = m.group()
-        if kind == "word":
-            low = value.lower()
-            elongated = False
-            if _ELONGATED.search(low):
-                low = collapse_elongation(low, vocab)
-                elongated = True
-            shouting = len(value) > 2 and value.isupper()
-            append(Token(low, "word", elongated, shouting))
-        elif kind == "hashtag":
-            for part in split_hashtag(value, vocab):
-                if part.isdigit():
-                    continue
-                if _ELONGATED.search(part):
-                    part = collapse_elongation(part, vocab)
-                append(Token(part, "word", hashtag=True))
-        elif kind == "emoji":
+        if group == _WORD:
+            token = words.get(value)
+            if token is None:
+                token = words[value] = _word(value, vocab)
+            append(token)
+        elif group == _HASHTAG:
+            parts = hashtags.get(value)
+            if parts is None:
+                parts = hashtags[value] = _hashtag(value, vocab)
+            tokens.extend(parts)
+        elif group == _EMOJI_GROUP:
             append(Token(value, "emoji"))
-        elif kind == "emoticon":
+        elif group == _EMOTICON_GROUP:
             append(Token(value.lower(), "emoticon"))
         else:
             append(Token(value, "punct"))
@@ -123,4 +168,8 @@ def tokenize(text: str, known: Container[str] | None = None) -> list[Token]:
 
 def words_only(text: str) -> list[str]:
     """Lower-cased words of a text, links, handles and hashtags removed (for language ID)."""
-    return [m.group().lower() for m in _TOKEN.finditer(strip_noise(text)) if m.lastgroup == "word"]
+    return [
+        low
+        for m in _TOKEN.finditer(strip_noise(text))
+        if m.lastindex == _WORD and m.group() not in ("xD", "xd") and (low := m.group().lower())
+    ]
