@@ -8,16 +8,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 from lyssna.inbox import teams
 from lyssna.inbox.answerers import may_answer
 from lyssna.inbox.replies import ReplyView, reply_views
-from lyssna.inbox.triage import Facts, triage
+from lyssna.inbox.triage import Decision, Facts, triage
 from lyssna.query import parse
 from lyssna.query.parser import Not, Query, Term
 from lyssna.query.tokens import TokenKind
@@ -27,10 +28,14 @@ from lyssna.storage import inbox_replies as reply_store
 from lyssna.storage import inbox_teams as team_store
 from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
+from lyssna.storage.schema import mention_topics
 from lyssna.storage.search import StoredMention, by_external_id, mentions_by_id, replies_to
 from lyssna.strategy.schema import Strategy
 
 _EVENT_PAGE = 2000
+# An author writing again within this long of their open item adds to it; later, it is a new
+# matter with its own item (and its own response time).
+SAME_MATTER = timedelta(days=7)
 
 
 def _mention_terms(node: Any) -> Iterator[str]:
@@ -59,7 +64,7 @@ def company_handles(conn: Connection, workspace_id: int) -> frozenset[str]:
     return frozenset(handles)
 
 
-def _facts(m: StoredMention) -> Facts:
+def _facts(m: StoredMention, about_us: bool) -> Facts:
     return Facts(
         text=m.text,
         sentiment=m.sentiment,
@@ -67,7 +72,27 @@ def _facts(m: StoredMention) -> Facts:
         author_handle=m.author.handle if m.author else None,
         followers=m.author.followers if m.author else None,
         near_duplicate=m.near_duplicate,
+        about_us=about_us,
+        channel=m.channel,
     )
+
+
+def _about_us(conn: Connection, workspace_id: int, mention_ids: list[int]) -> set[int] | None:
+    """Which of the mentions match a brand topic; None when the workspace has no brand topic
+    (then nothing tells, and every mention counts as about the company)."""
+    brands = [t.id for t in topic_store.list_all(conn, workspace_id) if t.kind == "brand"]
+    if not brands:
+        return None
+    found: set[int] = set()
+    for start in range(0, len(mention_ids), 500):
+        rows = conn.execute(
+            select(mention_topics.c.mention_id).where(
+                mention_topics.c.topic_id.in_(brands),
+                mention_topics.c.mention_id.in_(mention_ids[start : start + 500]),
+            )
+        )
+        found.update(r.mention_id for r in rows)
+    return found
 
 
 def sync(engine: Engine, workspace_id: int) -> int:
@@ -86,6 +111,14 @@ def sync(engine: Engine, workspace_id: int) -> int:
             rows: list[dict[str, Any]] = []
             company_replies = []
             ours = _sent_from_inbox(conn, workspace_id, list(found.values()))
+            about = _about_us(conn, workspace_id, list(found))
+            authors = {m.author.handle for m in found.values() if m.author}
+            open_items = store.open_by_author(conn, workspace_id, sorted(authors))
+            # An author with an open item who writes again adds to it: one conversation, one
+            # item, not a pile of them. The target is the open item, or the mention that
+            # opened one earlier in this page.
+            follow_ups: list[tuple[store.Item | int, StoredMention, Decision]] = []
+            opened: dict[str, StoredMention] = {}
             for mention_id in ids:
                 mention = found.get(mention_id)
                 if mention is None:
@@ -95,8 +128,20 @@ def sync(engine: Engine, workspace_id: int) -> int:
                 if _is_company_reply(mention, handles):
                     company_replies.append(mention)
                     continue
-                decision = triage(_facts(mention), handles)
-                if decision.enters:
+                about_us = about is None or mention_id in about
+                decision = triage(_facts(mention, about_us), handles)
+                if not decision.enters:
+                    continue
+                author = mention.author.handle if mention.author else ""
+                earlier = opened.get(author)
+                current = open_items.get(author)
+                if earlier is not None and _same_matter(earlier.created_at, mention):
+                    follow_ups.append((earlier.id, mention, decision))
+                elif current is not None and _same_matter(current.created_at, mention):
+                    follow_ups.append((current, mention, decision))
+                else:
+                    if author:
+                        opened[author] = mention
                     rows.append(
                         {
                             "workspace_id": workspace_id,
@@ -104,7 +149,7 @@ def sync(engine: Engine, workspace_id: int) -> int:
                             "status": "new",
                             "priority": decision.priority,
                             "reasons": list(decision.reasons),
-                            "author_handle": mention.author.handle if mention.author else None,
+                            "author_handle": author or None,
                             "created_at": mention.created_at,
                             "updated_at": now,
                             "version": 1,
@@ -127,8 +172,23 @@ def sync(engine: Engine, workspace_id: int) -> int:
             # After the items, so an answer in the same page finds the item it answers.
             for reply in company_replies:
                 _record_response(conn, workspace_id, reply)
+            for target, mention, decision in follow_ups:
+                item = (
+                    store.item_for_mention(conn, workspace_id, target)
+                    if isinstance(target, int)
+                    else target
+                )
+                if item is not None:
+                    store.follow_up(conn, item.id, decision.priority, list(decision.reasons), now)
+                    store.record(
+                        conn, item.id, None, "follow_up", mention.text[:500], mention.created_at
+                    )
             store.set_cursor(conn, workspace_id, page[-1].id)
             entered += len(rows)
+
+
+def _same_matter(opened_at: datetime, mention: StoredMention) -> bool:
+    return abs(mention.created_at - opened_at) <= SAME_MATTER
 
 
 def _sent_from_inbox(conn: Connection, workspace_id: int, found: list[StoredMention]) -> set[str]:

@@ -1,4 +1,10 @@
-"""Which mentions need an answer, and how urgently. Pure functions over a mention's facts."""
+"""Which mentions need an answer, and how urgently. Pure functions over a mention's facts.
+
+A mention enters when it asks something, complains, or addresses the company, and is about the
+company (it matches a brand topic) or addressed to it: complaints about a competitor and
+questions about the weather stay in the explorer. Articles (RSS) are read, not answered in a
+thread, so only those addressed to the company enter.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,10 @@ _QUESTION_OPENERS = frozenset(
 )
 _FINNISH_QUESTION_SUFFIX = re.compile(r"^\w+(?:ko|kö)$")
 _WORD = re.compile(r"\w+")
+_LINK = re.compile(r"https?://\S+|www\.\S+")  # a "?" in a link's query string asks nothing
+
+# Channels whose items are articles to read, not conversations to answer.
+ARTICLE_CHANNELS = frozenset({"rss"})
 
 NEGATIVE_WEIGHT = 30
 QUESTION_WEIGHT = 25
@@ -34,6 +44,8 @@ class Facts:
     author_handle: str | None
     followers: int | None
     near_duplicate: bool
+    about_us: bool = True  # matches a brand topic (True when the workspace has none)
+    channel: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,7 @@ class Decision:
 
 
 def is_question(text: str) -> bool:
+    text = _LINK.sub(" ", text)
     if "?" in text:
         return True
     words = _WORD.findall(text.lower())
@@ -65,9 +78,14 @@ def triage(facts: Facts, company_handles: frozenset[str]) -> Decision:
         return Decision(False, 0, ("written by the company",))
     reasons: list[str] = []
     priority = 0
+    direct = _mentions_any(facts.text, company_handles)
+    if not direct:
+        if facts.channel in ARTICLE_CHANNELS:
+            return Decision(False, 0, ("an article",))
+        if not facts.about_us:
+            return Decision(False, 0, ("not about us",))
     question = is_question(facts.text)
     complaint = facts.sentiment == "negative"
-    direct = _mentions_any(facts.text, company_handles)
     if question:
         reasons.append("question")
         priority += QUESTION_WEIGHT

@@ -295,3 +295,37 @@ def by_ids(conn: Connection, workspace_id: int, item_ids: list[int]) -> dict[int
         )
         found.update((r.id, _item(r)) for r in rows)
     return found
+
+
+def open_by_author(conn: Connection, workspace_id: int, handles: list[str]) -> dict[str, Item]:
+    """Each author's most recent open item."""
+    found: dict[str, Item] = {}
+    for start in range(0, len(handles), 500):
+        rows = conn.execute(
+            select(inbox_items)
+            .where(
+                inbox_items.c.workspace_id == workspace_id,
+                inbox_items.c.author_handle.in_(handles[start : start + 500]),
+                inbox_items.c.status.in_(OPEN_STATUSES),
+            )
+            .order_by(inbox_items.c.created_at, inbox_items.c.id)
+        )
+        found.update((r.author_handle, _item(r)) for r in rows)
+    return found
+
+
+def follow_up(
+    conn: Connection, item_id: int, priority: int, reasons: list[str], at: datetime
+) -> None:
+    """The author wrote again: the item takes the higher priority and every reason, and one
+    waiting on the customer is theirs to act on again (a new version: stale forms conflict)."""
+    row = conn.execute(select(inbox_items).where(inbox_items.c.id == item_id)).one()
+    merged = list(row.reasons) + [r for r in reasons if r not in row.reasons]
+    values: dict[str, Any] = {"priority": max(row.priority, priority), "reasons": merged}
+    if row.status == "waiting":
+        values.update(
+            status="assigned" if row.assignee_id else "new",
+            version=row.version + 1,
+            updated_at=at,
+        )
+    conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))

@@ -17,7 +17,7 @@ RECORDS = [
     {"id": "2", "text": "Hur byter jag kort hos Nordbank?", "author": "olle", "lang": "sv"},
     {
         "id": "3",
-        "text": "Appen är värdelös och kraschar hela tiden, inte okej",
+        "text": "Appen från Nordbank är värdelös och kraschar hela tiden, inte okej",
         "author": {"handle": "journalisten", "followers": 120_000},
         "lang": "sv",
     },
@@ -40,7 +40,7 @@ RECORDS = [
 
 def ingest(ctx, records):
     raw = [
-        RawRecord("t", i, dict(r, channel="x", created_at=f"2026-11-20T10:0{i}:00Z"))
+        RawRecord("t", i, {"channel": "x", "created_at": f"2026-11-20T10:0{i}:00Z", **r})
         for i, r in enumerate(records)
     ]
     Ingestor(ctx.engine, ctx.workspace.id, workers=1).ingest_records(raw)
@@ -63,11 +63,25 @@ def test_sync_triages_new_mentions_once(inbox):
     entered = service.sync(inbox.engine, inbox.workspace.id)
     views = service.list_items(inbox.engine, inbox.workspace.id)
     by_id = {v.mention.external_id: v for v in views}
-    assert set(by_id) == {"2", "3", "5"}  # praise stays out, the company's own reply too
-    assert entered == 3
+    # Praise stays out, the company's own reply too; Olle's thanks joins his open question.
+    assert set(by_id) == {"2", "3"}
+    assert entered == 2
     assert views[0].mention.external_id == "3"  # negative and loud comes first
-    assert "question" in by_id["2"].item.reasons
+    assert {"question", "addressed to us"} <= set(by_id["2"].item.reasons)
+    history = service.open_item(inbox.engine, inbox.workspace.id, by_id["2"].item.id).activity
+    assert [(a.action, a.detail) for a in history] == [
+        ("replied", "Hej Olle, du byter kort i appen under Kort."),
+        ("follow_up", "Tack @nordbank, nu funkar det"),
+    ]
     assert service.sync(inbox.engine, inbox.workspace.id) == 0
+
+
+def test_a_new_matter_from_the_same_author_is_its_own_item(inbox):
+    service.sync(inbox.engine, inbox.workspace.id)
+    later = {"id": "6", "text": "Varför är avgiften hos Nordbank så hög?", "author": "olle",
+             "created_at": "2026-12-02T09:00:00Z"}  # fmt: skip
+    ingest(inbox, [later])
+    assert service.sync(inbox.engine, inbox.workspace.id) == 1
 
 
 def test_assign_status_notes_and_history(inbox):
@@ -106,7 +120,13 @@ def test_assign_status_notes_and_history(inbox):
     )
     assert resolved.resolved_at is not None
     conversation = service.open_item(inbox.engine, inbox.workspace.id, item.id)
-    assert [a.action for a in conversation.activity] == ["replied", "assigned", "note", "status"]
+    assert [a.action for a in conversation.activity] == [
+        "replied",
+        "follow_up",
+        "assigned",
+        "note",
+        "status",
+    ]
     assert [r.external_id for r in conversation.replies] == ["4"]
     with pytest.raises(UserError):
         service.set_status(
@@ -116,10 +136,14 @@ def test_assign_status_notes_and_history(inbox):
 
 def test_conversation_shows_what_it_answers(inbox):
     service.sync(inbox.engine, inbox.workspace.id)
+    again = {"id": "6", "text": "Nu funkar det inte igen, @nordbank?", "author": "olle",
+             "reply_to": "4", "created_at": "2026-12-02T09:00:00Z"}  # fmt: skip
+    ingest(inbox, [again])
+    service.sync(inbox.engine, inbox.workspace.id)
     (thanks,) = [
         v
         for v in service.list_items(inbox.engine, inbox.workspace.id)
-        if v.mention.external_id == "5"
+        if v.mention.external_id == "6"
     ]
     conversation = service.open_item(inbox.engine, inbox.workspace.id, thanks.item.id)
     assert [p.external_id for p in conversation.parents] == ["2", "4"]
@@ -160,15 +184,15 @@ def test_company_answers_on_the_platform_count_as_first_responses(inbox):
         target_hours=1.0,
         timezone="Europe/Stockholm",
     )
-    assert report.overall.items == 3 and report.overall.answered == 1
+    assert report.overall.items == 2 and report.overall.answered == 1
     assert report.overall.median_hours == pytest.approx(2 / 60)
     assert report.overall.within_target == 1.0
-    assert report.business_hours.items == 3 and report.off_hours.items == 0  # a Friday, 11:0x
+    assert report.business_hours.items == 2 and report.off_hours.items == 0  # a Friday, 11:0x
     assert set(report.by_channel) == {"x"}
     risky = at_risk(
         inbox.engine, inbox.workspace.id, 1.0, now=datetime(2026, 11, 20, 10, 50, tzinfo=UTC)
     )
-    assert {r.item_id for r in risky} == {views["3"].item.id, views["5"].item.id}
+    assert {r.item_id for r in risky} == {views["3"].item.id}
     assert not any(r.breached for r in risky)
 
 

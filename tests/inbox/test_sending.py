@@ -225,8 +225,9 @@ def test_a_reply_sent_from_the_inbox_counts_once_when_collected_again(chat, plat
 def test_a_collected_copy_that_entered_first_leaves_the_inbox(chat, platform):
     """The source may collect the reply between the platform accepting it and us recording it."""
     reply = write(chat)
-    ingest_chat(chat.ctx, [{"id": "post-1", "text": "Hej Olle?", "author": "someone",
-                            "reply_to": QUESTION["id"], "lang": "sv"}])  # fmt: skip
+    copy = {"id": "post-1", "text": "Hej Olle, här är Nordbank: funkar det?", "author": "someone",
+            "reply_to": QUESTION["id"], "lang": "sv"}  # fmt: skip
+    ingest_chat(chat.ctx, [copy])
     service.sync(chat.engine, chat.ws)
     assert len(service.list_items(chat.engine, chat.ws)) == 2
     chat.send(reply.id)

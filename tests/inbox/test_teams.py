@@ -12,7 +12,7 @@ from lyssna.inbox.metrics import response_metrics
 from tests.inbox.conftest import ingest_chat
 
 MORE = [
-    {"id": "f1", "text": "Miksi lasku on niin suuri?", "author": "aino", "lang": "fi"},
+    {"id": "f1", "text": "Nordbank, miksi lasku on niin suuri?", "author": "aino", "lang": "fi"},
     {"id": "s1", "text": "Varför är fakturan så hög hos Nordbank?", "author": "eva", "lang": "sv"},
 ]
 

@@ -3,8 +3,8 @@ from lyssna.inbox.triage import Facts, is_question, triage
 HANDLES = frozenset({"nordbank"})
 
 
-def facts(text, sentiment="neutral", score=0.0, author="kund", followers=None, dup=False):
-    return Facts(text, sentiment, score, author, followers, dup)
+def facts(text, sentiment="neutral", score=0.0, author="kund", followers=None, dup=False, **more):
+    return Facts(text, sentiment, score, author, followers, dup, **more)
 
 
 def test_questions_in_five_languages():
@@ -40,3 +40,17 @@ def test_priority_orders_by_need():
 def test_campaign_copies_stay_out_unless_they_ask():
     assert not triage(facts("Bojkotta dem nu", "negative", -0.9, dup=True), HANDLES).enters
     assert triage(facts("Varför svarar ni inte?", "negative", -0.9, dup=True), HANDLES).enters
+
+
+def test_only_what_is_about_us_and_answerable():
+    rival = facts("Rival har dålig kundtjänst", "negative", -0.9, about_us=False)
+    assert triage(rival, HANDLES).reasons == ("not about us",)
+    assert triage(facts("@nordbank är Rival bättre?", about_us=False), HANDLES).enters
+    article = facts("Varför höjer Nordbank avgifterna?", channel="rss")
+    assert triage(article, HANDLES).reasons == ("an article",)
+    assert triage(facts("Ett brev till @nordbank", channel="rss"), HANDLES).enters
+
+
+def test_a_link_asks_nothing():
+    promo = facts("Byt bank idag och få 500 kr https://deals.example/?ref=nordbank")
+    assert not is_question(promo.text) and not triage(promo, HANDLES).enters
