@@ -37,15 +37,21 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_inbox_items"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_inbox_items_workspace_id_workspaces",
         ),
         sa.ForeignKeyConstraint(
-            ["mention_id"], ["mentions.id"], ondelete="CASCADE",
+            ["mention_id"],
+            ["mentions.id"],
+            ondelete="CASCADE",
             name="fk_inbox_items_mention_id_mentions",
         ),
         sa.ForeignKeyConstraint(
-            ["assignee_id"], ["users.id"], ondelete="SET NULL",
+            ["assignee_id"],
+            ["users.id"],
+            ondelete="SET NULL",
             name="fk_inbox_items_assignee_id_users",
         ),
         sa.UniqueConstraint("mention_id", name="uq_inbox_items_mention_id"),
@@ -65,11 +71,15 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_inbox_activity"),
         sa.ForeignKeyConstraint(
-            ["item_id"], ["inbox_items.id"], ondelete="CASCADE",
+            ["item_id"],
+            ["inbox_items.id"],
+            ondelete="CASCADE",
             name="fk_inbox_activity_item_id_inbox_items",
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], ondelete="SET NULL",
+            ["user_id"],
+            ["users.id"],
+            ondelete="SET NULL",
             name="fk_inbox_activity_user_id_users",
         ),
     )
@@ -80,7 +90,9 @@ def upgrade() -> None:
         sa.Column("last_event_id", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("workspace_id", name="pk_inbox_cursors"),
         sa.ForeignKeyConstraint(
-            ["workspace_id"], ["workspaces.id"], ondelete="CASCADE",
+            ["workspace_id"],
+            ["workspaces.id"],
+            ondelete="CASCADE",
             name="fk_inbox_cursors_workspace_id_workspaces",
         ),
     )
