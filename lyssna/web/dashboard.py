@@ -91,22 +91,29 @@ def _hour(conn: Connection) -> Any:
     return func.substr(column, 1, 13)  # SQLite keeps 'YYYY-MM-DD HH:MM:SS' in UTC
 
 
-def _conditions(workspace_id: int, period: Period, topic_ids: Sequence[int] | None) -> list[Any]:
+def _conditions(
+    workspace_id: int, period: Period, topic_ids: Sequence[int] | None, sample: int = 0
+) -> list[Any]:
+    """The period (and topics) read by time. `sample`: about how many mentions it holds, of
+    which an even WORD_SAMPLE by id are wanted (the id test goes inside the topic lookup, so
+    that only the sampled mentions are read)."""
     conditions: list[Any] = [
         mentions.c.workspace_id == workspace_id,
         mentions.c.created_at >= period.since,
         mentions.c.created_at < period.until,
     ]
+    every = -(-sample // WORD_SAMPLE) if sample > WORD_SAMPLE else 1
+    if every > 1:
+        conditions.append(mentions.c.id % literal(every) == 0)
     if topic_ids:
-        conditions.append(
-            mentions.c.id.in_(
-                select(mention_topics.c.mention_id).where(
-                    mention_topics.c.topic_id.in_(list(topic_ids)),
-                    mention_topics.c.created_at >= period.since,
-                    mention_topics.c.created_at < period.until,
-                )
-            )
+        matched = select(mention_topics.c.mention_id).where(
+            mention_topics.c.topic_id.in_(list(topic_ids)),
+            mention_topics.c.created_at >= period.since,
+            mention_topics.c.created_at < period.until,
         )
+        if every > 1:
+            matched = matched.where(mention_topics.c.mention_id % literal(every) == 0)
+        conditions.append(mentions.c.id.in_(matched))
     return conditions
 
 
@@ -157,28 +164,26 @@ def _counts_from_rollups(
 
 def _counts_from_mentions(conn: Connection, where: list[Any]) -> _Counts:
     """Counted in the mentions, for a set of topics (a mention in two of them counts once,
-    which their hourly counts cannot tell)."""
+    which their hourly counts cannot tell). One pass over the period: reading the mentions is
+    what costs, not the few tens of thousands of groups."""
     hour = _hour(conn).label("hour")
-    by_time = (hour, mentions.c.sentiment)
-    by_hour = [
-        (
-            datetime.strptime(row.hour, "%Y-%m-%d %H").replace(tzinfo=UTC),
-            row.sentiment or "",
-            row.n,
-        )
-        for row in conn.execute(
-            select(*by_time, func.count().label("n")).where(*where).group_by(*by_time)
-        )
-    ]
+    groups = (hour, mentions.c.sentiment, mentions.c.channel, mentions.c.lang)
+    by_hour: Counter[tuple[datetime, str]] = Counter()
     channels: Counter[str] = Counter()
     languages: Counter[str] = Counter()
-    by_kind = (mentions.c.channel, mentions.c.lang)
+    starts: dict[str, datetime] = {}
     for row in conn.execute(
-        select(*by_kind, func.count().label("n")).where(*where).group_by(*by_kind)
+        select(*groups, func.count().label("n")).where(*where).group_by(*groups)
     ):
+        start = starts.get(row.hour)
+        if start is None:
+            start = starts[row.hour] = datetime.strptime(row.hour, "%Y-%m-%d %H").replace(
+                tzinfo=UTC
+            )
+        by_hour[(start, row.sentiment or "")] += row.n
         channels[row.channel] += row.n
         languages[row.lang or "und"] += row.n
-    return _Counts(by_hour, channels, languages)
+    return _Counts([(h, s, n) for (h, s), n in by_hour.items()], channels, languages)
 
 
 # Recent dashboards, so that a team opening the same view (or one person paging back and forth)
@@ -440,6 +445,8 @@ def _share_of_voice(
 
 # ix_mentions_sample holds the mentions whose id is a multiple of this (lyssna.storage.schema).
 _SAMPLED = 64
+# Read from that index once it gives at least this many mentions of the period (and topics).
+_MIN_FROM_SAMPLE = 500
 
 
 def _period_terms(
@@ -447,11 +454,12 @@ def _period_terms(
 ) -> tuple[Counter[str], Counter[str], int]:
     """Word and hashtag counts (each counted once per mention) and how many mentions were read.
 
-    On a busy period an even sample by id is read (ids are spread over time): on a long one
-    from the index that holds every 64th mention only, so the period is never read whole.
+    On a busy period an even sample by id is read (ids are spread over time): once the period
+    holds enough mentions, from the index that holds every 64th mention only, so that a long
+    period is never read whole; otherwise from the period, at most 32,000 mentions.
     """
-    if expected > WORD_SAMPLE * _SAMPLED:
-        step = _SAMPLED * (expected // (WORD_SAMPLE * _SAMPLED))
+    if expected >= _MIN_FROM_SAMPLE * _SAMPLED:
+        step = _SAMPLED * max(1, round(expected / (WORD_SAMPLE * _SAMPLED)))
         where: list[Any] = [
             mentions.c.workspace_id == scope.workspace_id,
             mentions.c.created_at >= period.since,
@@ -463,9 +471,7 @@ def _period_terms(
         if scope.topic_ids:
             where.append(_in_topics(scope.topic_ids))
     else:
-        where = _conditions(scope.workspace_id, period, scope.topic_ids)
-        if expected > WORD_SAMPLE:
-            where.append(mentions.c.id % literal(-(-expected // WORD_SAMPLE)) == 0)
+        where = _conditions(scope.workspace_id, period, scope.topic_ids, sample=expected)
     words: Counter[str] = Counter()
     hashtags: Counter[str] = Counter()
     read = 0
