@@ -21,6 +21,9 @@ class LanguageLexicon:
     contrasts: frozenset[str] = frozenset()
     max_stem: int = 0
     phrase_starts: frozenset[str] = frozenset()
+    # words that start a phrase or are negators, contrasts or intensifiers: the rest of a
+    # post's words only need their score
+    special: frozenset[str] = frozenset()
     # word -> its score (or None): the stem search is worth doing once per word
     _scores: dict[str, float | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -89,6 +92,8 @@ def load_lexicons() -> dict[str, LanguageLexicon]:
     for lex in lexicons.values():
         lex.phrase_starts = frozenset(p[0] for p in lex.phrases)
     merged.phrase_starts = frozenset(p[0] for p in merged.phrases)
+    for lex in (*lexicons.values(), merged):
+        lex.special = lex.phrase_starts | lex.negators | lex.contrasts | frozenset(lex.intensifiers)
     merged.max_stem = max(len(s) for s in merged.stems)
     lexicons["*"] = merged
     return lexicons

@@ -75,6 +75,7 @@ def extract(
     lex: LanguageLexicon = (lexicons.get(lang) if sure else None) or lexicons["*"]
     emoji = load_emoji()
     skip = set(masked)
+    special, score, keys_get = lex.special, lex.score, _KEYS.get
     sparse: dict[str, float] = {}
     parts: dict[str, tuple[str, ...]] = {}
     cues: list[Cue] = []
@@ -115,49 +116,50 @@ def extract(
             continue
         w = tok.text
         n_words += 1
-        # A lexicon phrase ("aldrig mer", "kan lide") beats its words one by one.
-        if w in lex.phrase_starts and i + 1 < n:
-            matched = _match_phrase(lex, tokens, i, skip)
-            if matched:
-                length, value = matched
-                phrase = " ".join(t.text for t in tokens[i : i + length])
-                cues.append(Cue("phrase", phrase, value * intensity, "p:" + phrase))
-                sparse["p:" + phrase] = 1.0
-                intensity, pending_intensifier, neg_left = 1.0, "", 0
-                i += length
+        if w in special:
+            # A lexicon phrase ("aldrig mer", "kan lide") beats its words one by one.
+            if w in lex.phrase_starts and i + 1 < n:
+                matched = _match_phrase(lex, tokens, i, skip)
+                if matched:
+                    length, value = matched
+                    phrase = " ".join(t.text for t in tokens[i : i + length])
+                    cues.append(Cue("phrase", phrase, value * intensity, "p:" + phrase))
+                    sparse["p:" + phrase] = 1.0
+                    intensity, pending_intensifier, neg_left = 1.0, "", 0
+                    i += length
+                    continue
+            if w in lex.negators:
+                neg_left, neg_word, negated_any = NEG_SCOPE, w, True
+                # Scandinavian word order puts the verb first: "jeg liker ikke" negates "liker".
+                if cues and cues[-1].kind == "word" and cues[-1].text == prev_word and lang != "en":
+                    last = cues[-1]
+                    last.value = _negate(last.value)
+                    last.kind, last.text = "negation", f"{prev_word} {w}"
+                    if last.feature:
+                        sparse.pop(last.feature, None)
+                        moved = parts.pop(last.feature, ())
+                        last.feature = "w:!" + prev_word
+                        sparse[last.feature] = 1.0
+                        if moved:
+                            parts[last.feature] = moved
+                    neg_left = 0
+                _add_word(sparse, parts, words, w, False)
+                prev_word = w
+                i += 1
                 continue
-        if w in lex.negators:
-            neg_left, neg_word, negated_any = NEG_SCOPE, w, True
-            # Scandinavian word order puts the verb first: "jeg liker ikke" negates "liker".
-            if cues and cues[-1].kind == "word" and cues[-1].text == prev_word and lang != "en":
-                last = cues[-1]
-                last.value = _negate(last.value)
-                last.kind, last.text = "negation", f"{prev_word} {w}"
-                if last.feature:
-                    sparse.pop(last.feature, None)
-                    moved = parts.pop(last.feature, ())
-                    last.feature = "w:!" + prev_word
-                    sparse[last.feature] = 1.0
-                    if moved:
-                        parts[last.feature] = moved
+            if w in lex.contrasts:
+                contrast_at = len(cues)
                 neg_left = 0
-            _add_word(sparse, parts, words, w, False)
-            prev_word = w
-            i += 1
-            continue
-        if w in lex.contrasts:
-            contrast_at = len(cues)
-            neg_left = 0
-        boost = lex.intensifiers.get(w)
-        if boost is not None:
-            intensity *= boost
-            pending_intensifier = (pending_intensifier + " " + w).strip()
-            _add_word(sparse, parts, words, w, neg_left > 0)
-            prev_word = w
-            i += 1
-            continue
+            boost = lex.intensifiers.get(w)
+            if boost is not None:
+                intensity *= boost
+                pending_intensifier = (pending_intensifier + " " + w).strip()
+                _add_word(sparse, parts, words, w, neg_left > 0)
+                prev_word = w
+                i += 1
+                continue
         negated = neg_left > 0
-        value = lex.score(w)
+        value = score(w)
         if value is not None:
             value *= intensity
             if tok.shouting:
@@ -179,7 +181,16 @@ def extract(
             intensity, pending_intensifier = 1.0, ""
         elif tok.elongated:
             elong += 1
-        _add_word(sparse, parts, words, w, negated)
+        # the word's features (as _add_word, inlined: this is the loop's hot path)
+        keys = keys_get(w) or _keys(w)
+        key, stem, ending = keys[3:] if negated else keys[:3]
+        sparse[key] = 1.0
+        if stem is not None and ending is not None:
+            sparse[stem] = sparse[ending] = 1.0
+            parts[key] = (stem, ending)
+        if words:
+            sparse["b:" + words[-1] + " " + w] = 1.0
+        words.append(w)
         if neg_left:
             neg_left -= 1
         prev_word = w

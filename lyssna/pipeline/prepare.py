@@ -14,7 +14,7 @@ from lyssna.core.records import IncomingMention, TextAnalysis
 from lyssna.pipeline.normalise import normalise
 from lyssna.pipeline.readers import RawRecord
 from lyssna.query import MatchDocument, TopicMatcher, parse
-from lyssna.query.tokens import search_terms
+from lyssna.query.tokens import search_terms_of
 from lyssna.storage.mentions import StorableMention, storable
 from lyssna.storage.quarantine import QuarantinedRecord
 
@@ -89,7 +89,7 @@ class Preparer:
                 storable(
                     mention,
                     analysis,
-                    search_terms(mention.text),
+                    search_terms_of(doc.words),
                     self.matcher.match(doc),
                     self.dialect,
                     raw,

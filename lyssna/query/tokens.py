@@ -121,7 +121,12 @@ def search_terms(text: str) -> str:
     Hashtags and mentions give their word without the symbol. Words longer than
     `MAX_TERM_CHARS` are cut to that length so that every database can index them.
     """
-    distinct = dict.fromkeys(_find_words(text.lower()))
-    if len(text) > MAX_TERM_CHARS and max(map(len, distinct), default=0) > MAX_TERM_CHARS:
+    return search_terms_of(words(text))
+
+
+def search_terms_of(text_words: list[str]) -> str:
+    """`search_terms` of a text from its `words` (when they are at hand already)."""
+    distinct = dict.fromkeys(text_words)
+    if max(map(len, distinct), default=0) > MAX_TERM_CHARS:
         distinct = dict.fromkeys(word[:MAX_TERM_CHARS] for word in distinct)
     return " ".join(distinct)
