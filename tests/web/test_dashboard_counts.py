@@ -134,15 +134,34 @@ def test_walking_the_ranking_indexes_finds_what_sorting_the_period_finds(
 
 def test_rising_words_on_a_long_period_read_the_sample_index(counted, monkeypatch):
     monkeypatch.setattr(board, "WORD_SAMPLE", 1)  # every period counts as long
+    monkeypatch.setattr(board, "_MIN_FROM_SAMPLE", 1)
     ws = counted.workspace.id
     with counted.engine.connect() as conn:
         topics = topic_store.list_all(conn, ws)
         period = board.period_for("30d", NOW)
         scope = board._Scope(ws, period, [], [], 300, 300)
-        # 100 expected mentions, one read in WORD_SAMPLE (1) asked: every 64th, from the index
-        _words, _tags, read = board._period_terms(conn, scope, period, 100)
+        # 64 mentions expected, WORD_SAMPLE (1) of them wanted: every 64th, from the index
+        _words, _tags, read = board._period_terms(conn, scope, period, 64)
         sampled = conn.execute(
             select(mentions.c.id).where(mentions.c.workspace_id == ws, mentions.c.id % 64 == 0)
         ).all()
         assert read == len(sampled) > 0
         board.build(conn, ws, topics, period, timezone="UTC", topic_ids=[topics[0].id])
+
+
+def test_rising_words_on_a_short_period_sample_by_id(counted, monkeypatch):
+    monkeypatch.setattr(board, "WORD_SAMPLE", 10)
+    ws = counted.workspace.id
+    with counted.engine.connect() as conn:
+        acme = next(t for t in topic_store.list_all(conn, ws) if t.name == "Acme")
+        period = board.period_for("30d", NOW)
+        scope = board._Scope(ws, period, [acme.id], [], 300, 150)
+        _words, _tags, read = board._period_terms(conn, scope, period, 150)  # every 15th id
+        sampled = [
+            text
+            for i, text in conn.execute(
+                select(mentions.c.id, mentions.c.text).where(mentions.c.workspace_id == ws)
+            )
+            if i % 15 == 0 and "acme" in text
+        ]
+    assert read == len(sampled) > 0
