@@ -40,7 +40,8 @@ def recount() -> None:
     """Count the dashboard's hourly figures again from the stored mentions of the workspace (-w).
 
     Ingest, corrections and topic changes keep them exact; recount after changing mentions in
-    the database by hand. Safe to run at any time (a million mentions take about a minute).
+    the database by hand. Safe to run at any time, but writers wait meanwhile (a million
+    mentions take about half a minute).
 
     Examples:
       lyssna recount

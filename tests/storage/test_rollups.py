@@ -197,3 +197,22 @@ def test_two_writers_on_postgresql_add_up(postgres_url, tmp_path):
         )
         assert +counted == _expected(conn, ws)
     ctx.engine.dispose()
+
+
+def test_recount_command(sqlite_workspace, monkeypatch):
+    from typer.testing import CliRunner
+
+    from lyssna.cli.main import app
+
+    listening.add_topic(sqlite_workspace, "Acme", "acme", "brand")
+    _ingest(sqlite_workspace, [_record(random.Random(1), i, i) for i in range(20)])
+    ws = sqlite_workspace.workspace.id
+    with write_transaction(sqlite_workspace.engine) as conn:  # counts lost, as after a raw edit
+        conn.execute(mention_rollups.delete())
+    monkeypatch.setenv("LYSSNA_HOME", str(sqlite_workspace.settings.home))
+    monkeypatch.setenv("LYSSNA_DATABASE_URL", sqlite_workspace.settings.database_url)
+    result = CliRunner().invoke(app, ["recount"])
+    assert result.exit_code == 0, result.output
+    assert "Recounted workspace default" in result.output
+    with sqlite_workspace.engine.connect() as conn:
+        assert _counted(conn, ws) == _expected(conn, ws) != Counter()
