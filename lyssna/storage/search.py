@@ -97,14 +97,14 @@ def mentions_by_id(
     """The workspace's mentions with these ids (missing ids are left out)."""
     found: dict[int, StoredMention] = {}
     for start in range(0, len(ids), 500):
+        # By id alone, the workspace checked here: given "workspace_id = ?" too, SQLite without
+        # statistics may walk a (workspace, ...) index through every mention instead.
         rows = conn.execute(
-            select(*_COLUMNS).where(
-                mentions.c.workspace_id == workspace_id,
-                mentions.c.id.in_(list(ids[start : start + 500])),
-            )
+            select(*_COLUMNS).where(mentions.c.id.in_(list(ids[start : start + 500])))
         )
         for row in rows:
-            found[row.id] = _stored(row)
+            if row.workspace_id == workspace_id:
+                found[row.id] = _stored(row)
     return found
 
 
