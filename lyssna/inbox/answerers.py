@@ -6,6 +6,7 @@ there; a channel the company decided not to be on has nobody answering.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,14 +51,26 @@ def may_answer(strategy: Strategy | None, channel: str, *, name: str, email: str
 
 
 def workspace_strategy(home: Path, slug: str) -> Strategy | None:
-    """The workspace's strategy, or None when it has none or it does not pass its checks."""
+    """The workspace's strategy, or None when it has none or it does not pass its checks.
+
+    Checked once per version of the file: the inbox asks on every page, and checking a
+    strategy (YAML, types, cross-checks, text lint) takes longer than the page itself.
+    """
     from lyssna.strategy import strategy_path
-    from lyssna.strategy.validate import load_strategy
 
     path = strategy_path(home, slug)
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return None
+    return _checked(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked(path: Path, _mtime_ns: int, _size: int) -> Strategy | None:
+    from lyssna.strategy.validate import load_strategy
+
     try:
         return load_strategy(path)
-    except UserError:
+    except (UserError, OSError):
         return None

@@ -132,18 +132,28 @@ def response_metrics(
     )
 
 
-def at_risk(
-    engine: Engine, workspace_id: int, target_hours: float, *, now: datetime | None = None
-) -> list[AtRisk]:
-    """Open, unanswered items that used WARN_AT of their target or more, most urgent first."""
+def risk_of(
+    items: Sequence[store.Item], target_hours: float, *, now: datetime | None = None
+) -> dict[int, AtRisk]:
+    """Which of these items are open, unanswered and have used WARN_AT of their target or more."""
     now = now or utcnow()
-    with engine.connect() as conn:
-        items = store.list_items(conn, workspace_id, limit=10_000)
-    found = []
+    found = {}
     for item in items:
-        if item.first_response_at is not None:
+        if item.first_response_at is not None or item.status not in store.OPEN_STATUSES:
             continue
         waited = _hours(now - item.created_at)
         if waited >= WARN_AT * target_hours:
-            found.append(AtRisk(item.id, waited, target_hours, waited > target_hours))
-    return sorted(found, key=lambda r: -r.waited_hours)
+            found[item.id] = AtRisk(item.id, waited, target_hours, waited > target_hours)
+    return found
+
+
+def at_risk(
+    engine: Engine, workspace_id: int, target_hours: float, *, now: datetime | None = None
+) -> list[AtRisk]:
+    """Every open, unanswered item that used WARN_AT of its target or more, most urgent first."""
+    now = now or utcnow()
+    with engine.connect() as conn:
+        items = store.unanswered_since(
+            conn, workspace_id, now - timedelta(hours=WARN_AT * target_hours)
+        )
+    return sorted(risk_of(items, target_hours, now=now).values(), key=lambda r: -r.waited_hours)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -97,6 +97,9 @@ def _about_us(conn: Connection, workspace_id: int, mention_ids: list[int]) -> se
 
 def sync(engine: Engine, workspace_id: int) -> int:
     """Triage every mention that arrived since the last sync; returns how many entered."""
+    with engine.connect() as conn:  # most calls find nothing new: no write lock for them
+        if not events.read_after(conn, workspace_id, store.cursor(conn, workspace_id), limit=1):
+            return 0
     entered = 0
     while True:
         with write_transaction(engine) as conn:
@@ -242,10 +245,8 @@ class Conversation:
 def _views(conn: Connection, workspace_id: int, items: list[store.Item]) -> list[ItemView]:
     found = mentions_by_id(conn, workspace_id, [i.mention_id for i in items])
     emails: dict[int, str] = {}
-    for i in items:
-        if i.assignee_id and i.assignee_id not in emails:
-            user = accounts.user_by_id(conn, i.assignee_id)
-            emails[i.assignee_id] = user.email if user else "?"
+    if any(i.assignee_id for i in items):  # one query for all assignees, not one each
+        emails = {m.user.id: m.user.email for m in accounts.members_of(conn, workspace_id)}
     team_names = (
         {t.id: t.name for t in team_store.teams(conn, workspace_id)}
         if any(i.team_id for i in items)
@@ -255,7 +256,7 @@ def _views(conn: Connection, workspace_id: int, items: list[store.Item]) -> list
         ItemView(
             i,
             found[i.mention_id],
-            emails.get(i.assignee_id) if i.assignee_id else None,
+            emails.get(i.assignee_id, "?") if i.assignee_id else None,
             team_names.get(i.team_id) if i.team_id else None,
         )
         for i in items
@@ -272,6 +273,7 @@ def list_items(
     unassigned: bool = False,
     team_ids: tuple[int, ...] | None = None,
     oldest_first: bool = False,
+    after: store.Position | None = None,
     limit: int = 50,
 ) -> list[ItemView]:
     with engine.connect() as conn:
@@ -284,9 +286,28 @@ def list_items(
             unassigned=unassigned,
             team_ids=team_ids,
             oldest_first=oldest_first,
+            after=after,
             limit=limit,
         )
         return _views(conn, workspace_id, items)
+
+
+def cursor_of(item: store.Item) -> str:
+    """An item's place in the list, for `after` (keyset pagination): opaque to clients."""
+    micros = round(item.created_at.timestamp() * 1_000_000)
+    return f"{item.priority}_{micros}_{item.id}"
+
+
+def position(cursor: str | None) -> store.Position | None:
+    """The place a cursor names; UserError when it is not one."""
+    if not cursor:
+        return None
+    try:
+        priority, micros, item_id = (int(part) for part in cursor.split("_"))
+    except ValueError:
+        raise UserError(f"{cursor!r} is not a position in the inbox list") from None
+    at = datetime.fromtimestamp(micros / 1_000_000, UTC)
+    return store.Position(priority, at, item_id)
 
 
 def items_by_id(engine: Engine, workspace_id: int, item_ids: list[int]) -> list[ItemView]:

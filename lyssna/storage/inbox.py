@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,15 +19,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     delete,
     insert,
+    or_,
     select,
     update,
 )
 
 from lyssna.core.errors import ConflictError, NotFoundError
 from lyssna.storage.dialect import insert_ignoring_conflicts
-from lyssna.storage.schema import JSONDocument, UTCDateTime, metadata
+from lyssna.storage.schema import JSONDocument, UTCDateTime, mentions, metadata
 
 STATUSES = ("new", "assigned", "waiting", "resolved", "spam")
 OPEN_STATUSES = ("new", "assigned", "waiting")
@@ -51,9 +55,27 @@ inbox_items = Table(
     # Optimistic concurrency: every change names the version it saw; a stale one is refused.
     Column("version", Integer, nullable=False),
     UniqueConstraint("mention_id"),
-    Index(None, "workspace_id", "status", "priority"),
+    # The list's orders, per status (see list_items), and one person's items.
+    Index(None, "workspace_id", "status", "priority", "created_at", "id"),
+    Index(None, "workspace_id", "status", "created_at", "id"),
+    Index(  # the convention's name is longer than PostgreSQL allows (63)
+        "ix_inbox_items_assignee_order",
+        "workspace_id",
+        "assignee_id",
+        "status",
+        "priority",
+        "created_at",
+        "id",
+    ),  # fmt: skip
     Index(None, "workspace_id", "author_handle"),
 )
+
+# What answered a mention, for the conversation view: without it, opening an item reads every
+# mention of its channel (search.replies_to).
+# The time too, so that its order (oldest first) needs no sort and SQLite, without statistics,
+# does not prefer walking the (workspace, time) index instead.
+Index("ix_mentions_reply_to", mentions.c.workspace_id, mentions.c.channel, mentions.c.reply_to,
+      mentions.c.created_at)  # fmt: skip
 
 inbox_activity = Table(
     "inbox_activity",
@@ -183,8 +205,6 @@ def created_between(
     conn: Connection, workspace_id: int, since: datetime, until: datetime
 ) -> list[tuple[Item, str]]:
     """Items created in [since, until) with their mention's channel."""
-    from lyssna.storage.schema import mentions
-
     rows = conn.execute(
         select(inbox_items, mentions.c.channel)
         .join(mentions, mentions.c.id == inbox_items.c.mention_id)
@@ -243,6 +263,25 @@ def activity(conn: Connection, item_id: int) -> list[Activity]:
     return [Activity(r.user_id, r.action, r.detail, r.created_at) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page of the list ended (keyset pagination): the next page starts after it."""
+
+    priority: int
+    created_at: datetime
+    id: int
+
+    def key(self, oldest_first: bool) -> tuple[Any, ...]:
+        """The sort key of the list: most urgent first, or waiting longest first."""
+        if oldest_first:
+            return (self.created_at, self.id)
+        return (-self.priority, self.created_at, self.id)
+
+    @classmethod
+    def of(cls, item: Item) -> Position:
+        return cls(item.priority, item.created_at, item.id)
+
+
 def list_items(
     conn: Connection,
     workspace_id: int,
@@ -252,25 +291,60 @@ def list_items(
     unassigned: bool = False,
     team_ids: tuple[int, ...] | None = None,
     oldest_first: bool = False,
+    after: Position | None = None,
     limit: int = 50,
 ) -> list[Item]:
-    """Items most urgent first (or waiting longest first)."""
-    query = select(inbox_items).where(
-        inbox_items.c.workspace_id == workspace_id, inbox_items.c.status.in_(statuses)
-    )
+    """Items most urgent first (or waiting longest first), the page after `after`.
+
+    One indexed query per status, merged here: a single query over several statuses would
+    have the database sort every open item (100,000 of them) to return the first 50.
+    """
+    c = inbox_items.c
+    conditions: list[Any] = [c.workspace_id == workspace_id]
     if assignee_id is not None:
-        query = query.where(inbox_items.c.assignee_id == assignee_id)
+        conditions.append(c.assignee_id == assignee_id)
     if team_ids is not None:
-        query = query.where(inbox_items.c.team_id.in_(team_ids))
+        conditions.append(c.team_id.in_(team_ids))
     if unassigned:
-        query = query.where(inbox_items.c.assignee_id.is_(None))
-    order = (
-        (inbox_items.c.created_at, inbox_items.c.id)
-        if oldest_first
-        else (inbox_items.c.priority.desc(), inbox_items.c.created_at, inbox_items.c.id)
-    )
-    rows = conn.execute(query.order_by(*order).limit(limit))
-    return [_item(r) for r in rows]
+        conditions.append(c.assignee_id.is_(None))
+    if oldest_first:
+        order: tuple[Any, ...] = (c.created_at, c.id)
+        if after is not None:
+            conditions.append(
+                or_(
+                    c.created_at > after.created_at,
+                    and_(c.created_at == after.created_at, c.id > after.id),
+                )
+            )
+    else:
+        order = (c.priority.desc(), c.created_at, c.id)
+        if after is not None:
+            conditions.append(
+                or_(
+                    c.priority < after.priority,
+                    and_(
+                        c.priority == after.priority,
+                        or_(
+                            c.created_at > after.created_at,
+                            and_(c.created_at == after.created_at, c.id > after.id),
+                        ),
+                    ),
+                )
+            )
+    pages = [
+        [
+            _item(r)
+            for r in conn.execute(
+                select(inbox_items)
+                .where(*conditions, c.status == status)
+                .order_by(*order)
+                .limit(limit)
+            )
+        ]
+        for status in statuses
+    ]
+    merged = heapq.merge(*pages, key=lambda i: Position.of(i).key(oldest_first))
+    return list(itertools.islice(merged, limit))
 
 
 def by_author(conn: Connection, workspace_id: int, handle: str, *, limit: int) -> list[Item]:
@@ -287,13 +361,11 @@ def by_author(conn: Connection, workspace_id: int, handle: str, *, limit: int) -
 def by_ids(conn: Connection, workspace_id: int, item_ids: list[int]) -> dict[int, Item]:
     found: dict[int, Item] = {}
     for start in range(0, len(item_ids), 500):
+        # By id alone (see search.mentions_by_id for why), the workspace checked here.
         rows = conn.execute(
-            select(inbox_items).where(
-                inbox_items.c.workspace_id == workspace_id,
-                inbox_items.c.id.in_(item_ids[start : start + 500]),
-            )
+            select(inbox_items).where(inbox_items.c.id.in_(item_ids[start : start + 500]))
         )
-        found.update((r.id, _item(r)) for r in rows)
+        found.update((r.id, _item(r)) for r in rows if r.workspace_id == workspace_id)
     return found
 
 
@@ -329,3 +401,16 @@ def follow_up(
             updated_at=at,
         )
     conn.execute(update(inbox_items).where(inbox_items.c.id == item_id).values(**values))
+
+
+def unanswered_since(conn: Connection, workspace_id: int, before: datetime) -> list[Item]:
+    """Open items without a first response that arrived before `before`."""
+    rows = conn.execute(
+        select(inbox_items).where(
+            inbox_items.c.workspace_id == workspace_id,
+            inbox_items.c.status.in_(OPEN_STATUSES),
+            inbox_items.c.first_response_at.is_(None),
+            inbox_items.c.created_at < before,
+        )
+    )
+    return [_item(r) for r in rows]

@@ -247,3 +247,40 @@ def test_the_strategy_decides_who_may_answer_on_a_channel(inbox):
         strategy=parsed,
     )
     assert done.status == "assigned"
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(inbox):
+    """Keyset pagination over several statuses, in both orders."""
+    many = [
+        {"id": f"m{n}", "text": f"Nordbank, fråga nummer {n}?", "author": f"kund{n}",
+         "author_followers": n, "lang": "sv"}
+        for n in range(60)
+    ]  # fmt: skip
+    raw = [
+        RawRecord("t", i, {**r, "channel": "x", "created_at": f"2026-11-21T10:{i:02d}:00Z"})
+        for i, r in enumerate(many)
+    ]
+    Ingestor(inbox.engine, inbox.workspace.id, workers=1).ingest_records(raw)
+    service.sync(inbox.engine, inbox.workspace.id)
+    every = service.list_items(inbox.engine, inbox.workspace.id, limit=1000)
+    for v in every[::3]:  # a third waits on the customer, so pages mix statuses
+        service.set_status(inbox.engine, inbox.workspace.id, v.item.id, "waiting",
+                           seen_version=v.item.version)  # fmt: skip
+    for oldest in (False, True):
+        expected = service.list_items(
+            inbox.engine, inbox.workspace.id, limit=1000, oldest_first=oldest
+        )
+        seen, after = [], None
+        while True:
+            page = service.list_items(inbox.engine, inbox.workspace.id, limit=25, after=after,
+                                      oldest_first=oldest)  # fmt: skip
+            seen += [v.item.id for v in page]
+            if len(page) < 25:
+                break
+            after = service.position(service.cursor_of(page[-1].item))
+        assert seen == [v.item.id for v in expected] and len(seen) == len(every)
+    urgent = service.list_items(inbox.engine, inbox.workspace.id, limit=1000)
+    keys = [(-v.item.priority, v.item.created_at, v.item.id) for v in urgent]
+    assert keys == sorted(keys) and len({v.item.status for v in urgent}) == 2
+    with pytest.raises(UserError, match="not a position"):
+        service.position("yesterday")

@@ -304,3 +304,22 @@ def test_assignment_follows_the_strategy(inbox, client):
     assert "1 items changed." in response.text
     assert f"the strategy names others for the channel: #{on_x}" in response.text
     assert version_of(inbox, on_x) == 1 and version_of(inbox, on_mastodon) == 2
+
+
+def test_the_list_comes_in_pages(inbox, client, monkeypatch):
+    from lyssna.web.routes import inbox as routes
+
+    monkeypatch.setattr(routes, "LIST_LIMIT", 2)
+    signed_in(inbox, client, "viewer")
+    first = client.get("/w/default/inbox").text
+    shown = re.findall(r'<tr id="item-(\d+)"', first)
+    assert len(shown) == 2
+    after = re.search(
+        r'id="next-page" rel="next" href="[^"]*"|href="([^"]+)" id="next-page"', first
+    )
+    assert after is not None
+    link = after.group(1).replace("&amp;", "&")
+    second = client.get(link).text
+    rest = re.findall(r'<tr id="item-(\d+)"', second)
+    assert rest and not set(rest) & set(shown) and "Most urgent" in second
+    assert client.get("/w/default/inbox?after=garbage").status_code == 200

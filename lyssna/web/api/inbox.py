@@ -49,6 +49,7 @@ class ItemOut(BaseModel):
     at_risk: bool = Field(False, description="Unanswered and 75% or more of the target used")
     breached: bool = Field(False, description="Unanswered past the first-response target")
     mention: s.MentionOut
+    cursor: str = Field(description="Pass as `after` to list the items after this one")
 
 
 class ActivityOut(BaseModel):
@@ -183,6 +184,7 @@ def _item_out(v: service.ItemView, risky: dict[int, metrics.AtRisk] | None = Non
         at_risk=risk is not None,
         breached=bool(risk and risk.breached),
         mention=s.MentionOut.of(v.mention),
+        cursor=service.cursor_of(i),
     )
 
 
@@ -194,7 +196,7 @@ def _conversation(request: Request, who: Access, item_id: int) -> ConversationOu
             if a.user_id is not None and a.user_id not in emails:
                 user = accounts.user_by_id(conn, a.user_id)
                 emails[a.user_id] = user.email if user else "?"
-    risky = pages.risks(request, who, pages.target_hours(request, who))
+    risky = pages.risks(pages.target_hours(request, who), [c.item])
     return ConversationOut(
         item=_item_out(c.item, risky),
         parents=[s.MentionOut.of(m) for m in c.parents],
@@ -268,14 +270,17 @@ def list_inbox(
     status: Status | None = None,
     view: Literal["all", "mine", "team", "unassigned", "oldest", "replies"] = "all",
     limit: int = Query(50, ge=1, le=500),
+    after: str | None = Query(
+        None, description="The `cursor` of the last item of the previous page"
+    ),
     _who_: auth.Principal = Authenticated,
 ) -> list[ItemOut]:
     """Open items (or those with `status`), most urgent first; `view=oldest` waits longest first;
     `view=team`: the items of your teams; `view=replies`: items whose reply waits for an
     approver, failed, or may not have arrived."""
     who = _access(request, slug)
-    items = pages.open_items(request, who, view=view, status=status, limit=limit)
-    risky = pages.risks(request, who, pages.target_hours(request, who))
+    items = pages.open_items(request, who, view=view, status=status, after=after, limit=limit)
+    risky = pages.risks(pages.target_hours(request, who), items)
     return [_item_out(v, risky) for v in items]
 
 

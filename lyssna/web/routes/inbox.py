@@ -40,7 +40,7 @@ View = Literal["all", "mine", "team", "unassigned", "oldest", "replies"]
 # "team": the items of the viewer's teams; "replies": items whose reply waits for an approver,
 # failed, or may not have arrived.
 VIEWS: tuple[View, ...] = ("all", "mine", "team", "unassigned", "oldest", "replies")
-LIST_LIMIT = 200
+LIST_LIMIT = 50  # a page; the next one starts after its last item (keyset pagination)
 _MENTION = re.compile(r"(?<![\w.])@[\w.\-]*\w")
 _REACH = re.compile(r"^reach ([\d,]+)$")
 
@@ -63,9 +63,12 @@ def open_items(
     *,
     view: str = "all",
     status: str | None = None,
-    limit: int = LIST_LIMIT,
+    after: str | None = None,
+    limit: int | None = None,
 ) -> list[service.ItemView]:
-    """Sync the inbox, then the items of one saved view, most urgent first (or oldest first)."""
+    """Sync the inbox, then a page of one saved view's items, most urgent first (or oldest
+    first), after the item the `after` cursor names."""
+    limit = limit or LIST_LIMIT
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown status {status!r}: use {', '.join(STATUSES)}")
     engine = state(request).engine
@@ -90,14 +93,16 @@ def open_items(
         unassigned=view == "unassigned",
         team_ids=team_ids,
         oldest_first=view == "oldest",
+        after=service.position(after),
         limit=limit,
     )
 
 
-def risks(request: Request, who: Access, target: float | None) -> dict[int, metrics.AtRisk]:
+def risks(target: float | None, items: list[service.ItemView]) -> dict[int, metrics.AtRisk]:
+    """Which of the items shown are about to miss the first-response target, or missed it."""
     if target is None:
         return {}
-    return {r.item_id: r for r in metrics.at_risk(state(request).engine, who.workspace_id, target)}
+    return metrics.risk_of([v.item for v in items], target)
 
 
 def member_emails(request: Request, who: Access) -> list[str]:
@@ -242,7 +247,15 @@ def inbox(request: Request, slug: str) -> Response:
     if status not in STATUSES:
         status = None
     target = target_hours(request, who)
-    items = open_items(request, who, view=view, status=status)
+    after = p.get("after") or None
+    try:
+        items = open_items(request, who, view=view, status=status, after=after)
+    except UserError:  # a cursor mangled in the address bar: start from the top
+        items, after = open_items(request, who, view=view, status=status), None
+    more = None
+    if len(items) == LIST_LIMIT and view != "replies":
+        query = {"view": view, "after": service.cursor_of(items[-1].item)}
+        more = "?" + urlencode({**query, "status": status} if status else query)
     conflicts = [c for c in p.get("conflicts", "").split(",") if c.isdigit()]
     refused = [c for c in p.get("refused", "").split(",") if c.isdigit()]
     return render(
@@ -254,7 +267,7 @@ def inbox(request: Request, slug: str) -> Response:
         reply_states=replies.latest_states(
             state(request).engine, who.workspace_id, [v.item.id for v in items]
         ),
-        risky=risks(request, who, target),
+        risky=risks(target, items),
         target=target,
         view=view,
         views=VIEWS,
@@ -264,6 +277,8 @@ def inbox(request: Request, slug: str) -> Response:
         done=optional_int(p.get("done")),
         conflicts=conflicts,
         refused=refused,
+        more=more,
+        paged=after is not None,
         **_helpers(who.t),
     )
 
@@ -537,7 +552,7 @@ def _item_page(
         members=answerers(request, who, c.item.mention.channel),
         team_names=[t.team.name for t in teams.list_teams(state(request).engine, who.workspace_id)],
         statuses=STATUSES,
-        risk=risks(request, who, target).get(item_id),
+        risk=risks(target, [c.item]).get(item_id),
         target=target,
         guidance=guidance,
         box=reply_box(request, who, c, guidance, text=text, force=force),

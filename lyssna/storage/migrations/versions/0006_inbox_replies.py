@@ -78,6 +78,27 @@ def upgrade() -> None:
         "inbox_items",
         ["workspace_id", "author_handle"],
     )
+    # The list's orders per status (keyset pages), and one person's items.
+    op.drop_index("ix_inbox_items_workspace_id_status_priority", table_name="inbox_items")
+    op.create_index(
+        "ix_inbox_items_workspace_id_status_priority_created_at_id",
+        "inbox_items",
+        ["workspace_id", "status", "priority", "created_at", "id"],
+    )
+    op.create_index(
+        "ix_inbox_items_workspace_id_status_created_at_id",
+        "inbox_items",
+        ["workspace_id", "status", "created_at", "id"],
+    )
+    op.create_index(
+        "ix_inbox_items_assignee_order",
+        "inbox_items",
+        ["workspace_id", "assignee_id", "status", "priority", "created_at", "id"],
+    )
+    # The conversation view: what answered a mention.
+    op.create_index(
+        "ix_mentions_reply_to", "mentions", ["workspace_id", "channel", "reply_to", "created_at"]
+    )
 
     op.create_table(
         "inbox_replies",
@@ -135,7 +156,19 @@ def downgrade() -> None:
     op.drop_table("inbox_settings")
     op.drop_table("inbox_presence")
     op.drop_table("inbox_replies")
-    op.drop_index("ix_inbox_items_workspace_id_author_handle", table_name="inbox_items")
+    op.drop_index("ix_mentions_reply_to", table_name="mentions")
+    for name in (
+        "ix_inbox_items_assignee_order",
+        "ix_inbox_items_workspace_id_status_created_at_id",
+        "ix_inbox_items_workspace_id_status_priority_created_at_id",
+        "ix_inbox_items_workspace_id_author_handle",
+    ):
+        op.drop_index(name, table_name="inbox_items")
+    op.create_index(
+        "ix_inbox_items_workspace_id_status_priority",
+        "inbox_items",
+        ["workspace_id", "status", "priority"],
+    )
     op.drop_column("inbox_items", "author_handle")
     op.drop_column("inbox_items", "team_id")
     op.drop_table("inbox_rules")
