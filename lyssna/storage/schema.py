@@ -156,7 +156,7 @@ mentions = Table(
 # What the dashboard ranks mentions by (likes + shares + replies); indexed, so that the top few of
 # a long period are read without sorting the period. The zeros are literals, not parameters: a
 # database uses an index on an expression only for the same expression, word for word.
-_ZERO = literal_column("0")
+_ZERO = literal_column("0", Integer)
 ENGAGEMENT = (
     func.coalesce(mentions.c.likes, _ZERO)
     + func.coalesce(mentions.c.shares, _ZERO)
