@@ -37,6 +37,10 @@ AnalyzerFactory = Callable[[], Analyzer]
 
 # Below this many bytes of input, starting worker processes costs more than it saves.
 _PARALLEL_THRESHOLD_BYTES = 4 * 1024 * 1024
+# Prepared batches are stored together up to about this many records per transaction: a commit
+# writes every index page the transaction touched, and in a big table a batch's rows land on
+# different pages of the random-order indexes, so fewer, larger commits write far less.
+_ROWS_PER_TRANSACTION = 10_000
 
 
 @dataclass(slots=True)
@@ -189,17 +193,24 @@ class Ingestor:
         # Keep a few batches in flight and store them in input order, so that a later version
         # of a record always wins over an earlier one.
         in_flight: list[Future[PreparedBatch]] = []
+        pending = PreparedBatch()
         for batch in _batches(records, self.batch_size):
             summary.read += len(batch)
             in_flight.append(pool.submit(_prepare_in_worker, batch, origin, channel, source))
             if len(in_flight) >= self.workers * 2:
-                self._store(in_flight.pop(0).result(), summary, source_id)
+                _extend(pending, in_flight.pop(0).result())
+                if len(pending.mentions) + len(pending.quarantined) >= _ROWS_PER_TRANSACTION:
+                    self._store(pending, summary, source_id)
+                    pending = PreparedBatch()
         for future in in_flight:
-            self._store(future.result(), summary, source_id)
+            _extend(pending, future.result())
+        self._store(pending, summary, source_id)
 
     def _store(
         self, prepared: PreparedBatch, summary: IngestSummary, source_id: int | None
     ) -> None:
+        if not prepared.mentions and not prepared.quarantined:
+            return
         with write_transaction(self.engine) as conn:
             quarantine.add_many(conn, self.workspace_id, prepared.quarantined)
             outcome: StoreOutcome = mention_store.store_batch(
@@ -211,3 +222,8 @@ class Ingestor:
         summary.quarantined += len(prepared.quarantined)
         for topic_id, n in outcome.matched.items():
             summary.matched[self.topic_names[topic_id]] += n
+
+
+def _extend(pending: PreparedBatch, more: PreparedBatch) -> None:
+    pending.mentions.extend(more.mentions)
+    pending.quarantined.extend(more.quarantined)

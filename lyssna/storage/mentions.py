@@ -187,7 +187,12 @@ def store_batch(
         )
 
     tally.write(conn, workspace_id)
-    _flag_near_duplicates(conn, workspace_id, {p.fingerprint for p in latest.values()})
+    _flag_near_duplicates(
+        conn,
+        workspace_id,
+        [(i, p.fingerprint) for i, p in zip(new_ids, fresh, strict=True)],
+        [(i, p.fingerprint) for i, p in edited],
+    )
     events.emit_many(conn, workspace_id, events.MENTION_NEW, [(i, None) for i in new_ids])
     events.emit_many(conn, workspace_id, events.MENTION_UPDATED, [(i, None) for i, _ in edited])
     outcome.new = len(new_ids)
@@ -219,21 +224,45 @@ def _refresh_metrics(conn: Connection, repeated: list[tuple[int, StorableMention
         conn.exec_driver_sql(statement, rows)
 
 
-def _flag_near_duplicates(conn: Connection, workspace_id: int, fingerprints: set[str]) -> None:
-    """Flag every mention whose words (links and handles aside) another mention repeats."""
-    candidates = sorted(f for f in fingerprints if f)
-    for chunk in _chunks(candidates):
-        repeated = (
-            select(mentions.c.fingerprint)
+def _flag_near_duplicates(
+    conn: Connection,
+    workspace_id: int,
+    inserted: list[tuple[int, str]],
+    edited: list[tuple[int, str]],
+) -> None:
+    """Flag every mention whose words (links and handles aside) another mention repeats.
+
+    Kept true after every batch: all mentions of a fingerprint shared by two or more are flagged.
+    So only this batch's mentions and the groups this batch turned into copies need updating; a
+    big copy-paste campaign is never walked again for each batch that adds to it.
+    """
+    changed = [(i, f) for i, f in (*inserted, *edited) if f]
+    if not changed:
+        return
+    in_batch = Counter(f for _, f in changed)
+    totals: dict[str, int] = {}
+    for chunk in _chunks(sorted({f for _, f in changed})):
+        rows = conn.execute(
+            select(mentions.c.fingerprint, func.count())
             .where(mentions.c.workspace_id == workspace_id, mentions.c.fingerprint.in_(chunk))
             .group_by(mentions.c.fingerprint)
-            .having(func.count() > 1)
         )
+        totals.update((r[0], r[1]) for r in rows)
+    ids = [i for i, f in changed if totals.get(f, 0) > 1]
+    # A group that had at most one mention before this batch: that one is not flagged yet.
+    became = sorted(f for f, n in totals.items() if n > 1 and n - in_batch[f] <= 1)
+    for chunk in _chunks(ids):
+        conn.execute(
+            update(mentions)
+            .where(mentions.c.id.in_(chunk), mentions.c.near_duplicate.is_(False))
+            .values(near_duplicate=True)
+        )
+    for chunk in _chunks(became):
         conn.execute(
             update(mentions)
             .where(
                 mentions.c.workspace_id == workspace_id,
-                mentions.c.fingerprint.in_(repeated),
+                mentions.c.fingerprint.in_(chunk),
                 mentions.c.near_duplicate.is_(False),
             )
             .values(near_duplicate=True)

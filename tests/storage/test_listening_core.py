@@ -191,6 +191,36 @@ def test_near_duplicates_are_flagged(workspace, tmp_path):
     assert sorted(flagged) == ["c0", "c1", "c2"]
 
 
+def test_near_duplicates_across_batches_and_edits(workspace, tmp_path):
+    """Copies arriving one batch at a time, and an edit that turns a post into a copy."""
+    campaign = "Bojkotta Nordbank nu, de tar ut dolda avgifter av alla kunder"
+    plain = {"channel": "x", "created_at": "2026-11-05T10:00:00Z"}
+    ingest(workspace, write_jsonl(tmp_path / "a.jsonl", [{**plain, "id": "own", "text": "Hej"}]))
+    for i in range(4):  # one file (one batch) per copy
+        copy = {**plain, "id": f"c{i}", "text": f"{campaign}{'!' * i} https://l.example/{i}"}
+        ingest(workspace, write_jsonl(tmp_path / f"c{i}.jsonl", [copy]))
+    # "own" is edited into a copy; "lone" gets a copy of its own in the same batch
+    lone = "Tack Nordbank för snabb hjälp med kortet i går kväll"
+    ingest(
+        workspace,
+        write_jsonl(
+            tmp_path / "e.jsonl",
+            [
+                {**plain, "id": "own", "text": campaign},
+                {**plain, "id": "lone", "text": lone},
+            ],
+        ),
+    )
+    ingest(workspace, write_jsonl(tmp_path / "f.jsonl", [{**plain, "id": "twin", "text": lone}]))
+    with workspace.engine.connect() as conn:
+        flagged = (
+            conn.execute(select(mentions.c.external_id).where(mentions.c.near_duplicate.is_(True)))
+            .scalars()
+            .all()
+        )
+    assert sorted(flagged) == ["c0", "c1", "c2", "c3", "lone", "own", "twin"]
+
+
 def test_stats_per_topic_and_day_with_sentiment(workspace, tmp_path):
     listening.add_topic(workspace, "Nordbank", "nordbank", "brand")
     ingest(workspace, write_jsonl(tmp_path / "a.jsonl", RECORDS))
@@ -224,13 +254,26 @@ def test_csv_import(workspace, tmp_path):
 
 def test_hostile_records_are_stored_intact_on_both_databases(workspace, tmp_path):
     hostile = [
-        {"id": "h1", "text": "NUL\x00inside and in raw", "created_at": "2026-11-02T08:00:00Z",
-         "note": "a\x00b"},
-        {"id": "h2", "text": "مرحبا Nordbank שלום ‮reversed‬ zero\u200bwidth 👩‍👩‍👧 🇸🇪",
-         "created_at": "2026-11-02T08:00:00Z"},
+        {
+            "id": "h1",
+            "text": "NUL\x00inside and in raw",
+            "created_at": "2026-11-02T08:00:00Z",
+            "note": "a\x00b",
+        },
+        {
+            "id": "h2",
+            "text": "مرحبا Nordbank שלום ‮reversed‬ zero\u200bwidth 👩‍👩‍👧 🇸🇪",
+            "created_at": "2026-11-02T08:00:00Z",
+        },
         {"id": "h3", "text": "nordbank " + "å" * 90_000, "created_at": "2026-11-02T08:00:00Z"},
-        {"id": "h4", "text": "emoji only 😀😀😀", "created_at": "2026-11-02T08:00:00Z",
-         "author": None, "metrics": None, "url": None},
+        {
+            "id": "h4",
+            "text": "emoji only 😀😀😀",
+            "created_at": "2026-11-02T08:00:00Z",
+            "author": None,
+            "metrics": None,
+            "url": None,
+        },
     ]
     summary = ingest(workspace, write_jsonl(tmp_path / "h.jsonl", hostile))
     assert (summary.new, summary.quarantined) == (4, 0)
