@@ -146,9 +146,17 @@ def _lang(value: Any) -> tuple[str | None, str | None]:
     return code, None
 
 
+# The common shape of a link, read without urlsplit (which costs more than the rest of the
+# record); anything else (user info, IPv6, odd schemes) goes through urlsplit.
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)\.?(?::\d+)?(?:[/?#]|$)")
+
+
 def _host(url: str | None) -> str | None:
     if not url:
         return None
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        return plain.group(1).lower()
     try:
         host = urlsplit(url).hostname
     except ValueError:

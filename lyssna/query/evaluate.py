@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from lyssna.query import tokens
-from lyssna.query.parser import And, Field, Near, NearSide, Node, Not, Phrase, Term
+from lyssna.query.parser import And, Field, Near, NearSide, Node, Not, Or, Phrase, Term
 from lyssna.query.tokens import TokenKind
 
 Predicate = Callable[["MatchDocument"], bool]
@@ -276,6 +276,8 @@ def compile_node(node: Node) -> Predicate:
     if isinstance(node, Not):
         child = compile_node(node.child)
         return lambda doc: not child(doc)
+    if isinstance(node, Or):
+        return _any_of(node)
     children = [compile_node(c) for c in sorted(node.children, key=_cost)]
     if isinstance(node, And):
 
@@ -287,9 +289,41 @@ def compile_node(node: Node) -> Predicate:
 
         return all_of
 
+    raise AssertionError(f"unknown node {node!r}")  # the parser makes no others
+
+
+def _any_of(node: Or) -> Predicate:
+    """OR, with its plain words tested as one set and its word* stems as one regex search:
+    topics are often long lists of product names and inflected words."""
+    words: list[Term] = []
+    stems: list[Term] = []
+    others: list[Node] = []
+    for child in node.children:
+        if isinstance(child, Term) and child.kind is None and not child.is_wildcard:
+            words.append(child)
+        elif isinstance(child, Term) and child.kind is None and "?" not in child.text:
+            stems.append(child)  # a plain word*
+        else:
+            others.append(child)
+    checks: list[Predicate] = []
+    if len(words) > 1:
+        word_set = frozenset(t.text for t in words)
+        checks.append(lambda doc: not word_set.isdisjoint(doc.word_set))
+    else:
+        others.extend(words)
+    if len(stems) > 1:
+        # some word starts with a stem: the joined words are " w1 w2 ... " (see _term_predicate)
+        pattern = re.compile("|".join(" " + re.escape(t.text) for t in stems))
+        checks.append(lambda doc: pattern.search(doc.joined) is not None)
+    else:
+        others.extend(stems)
+    checks.extend(compile_node(c) for c in sorted(others, key=_cost))
+    if len(checks) == 1:
+        return checks[0]
+
     def any_of(doc: MatchDocument) -> bool:
-        for child in children:
-            if child(doc):
+        for check in checks:
+            if check(doc):
                 return True
         return False
 
