@@ -27,6 +27,7 @@ from lyssna.core.records import Reason, Sentiment, TextAnalysis
 PIN_WEIGHT = 4.0  # logits added to a pinned term's sentiment: it beats any lexicon word
 MIN_LANG_CONFIDENCE = 0.5  # below this the lexicons of all languages are used together
 MAX_REASONS = 5
+_RECENT_LIMIT = 20_000  # verdicts kept for repeated texts (cleared when full)
 _RULES = {"NEG": "negation", "EXCL": "!", "QUES": "?", "SHOUT": "CAPITALS", "ELONG": "elongation"}
 
 
@@ -75,6 +76,7 @@ class Analyzer:
             )
             for p in pinned
         )
+        self._recent: dict[tuple[str, str | None], TextAnalysis] = {}
         self._rescorer = None
         if accurate:
             from lyssna.analysis.accurate import EmbeddingRescorer
@@ -104,13 +106,27 @@ class Analyzer:
         if langs is not None and len(langs) != len(texts):
             raise ValueError("texts and langs must have the same length")
         explain = explain or self._rescorer is not None  # the accurate path weighs the reasons
-        fast = [
-            self._fast(text, langs[i] if langs is not None else None, explain)
-            for i, text in enumerate(texts)
-        ]
-        if self._rescorer is None:
-            return [result for result, _ in fast]
-        return self._rescorer.rescore(texts, fast)
+        if explain:
+            fast = [
+                self._fast(text, langs[i] if langs is not None else None, True)
+                for i, text in enumerate(texts)
+            ]
+            if self._rescorer is None:
+                return [result for result, _ in fast]
+            return self._rescorer.rescore(texts, fast)
+        # Copies (reposts, copy-paste campaigns, the same text in a batch) are analysed once.
+        seen = self._recent
+        if len(seen) > _RECENT_LIMIT:
+            seen.clear()
+        results = []
+        for i, text in enumerate(texts):
+            given = langs[i] if langs is not None else None
+            key = (text, given)
+            result = seen.get(key)
+            if result is None:
+                result = seen[key] = self._fast(text, given, False)[0]
+            results.append(result)
+        return results
 
     def _fast(
         self, text: str, given: str | None, explain: bool = True
