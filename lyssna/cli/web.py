@@ -14,6 +14,16 @@ from lyssna.storage.accounts import ROLES
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # what `lyssna serve` listens on by default
 
+ROLE_OPTION = typer.Option(
+    "viewer", "--role", help=f"Role in the workspace: {', '.join(reversed(ROLES))}"
+)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise common.fail(f"unknown role {role!r}: use one of {', '.join(reversed(ROLES))}")
+
+
 users_app = typer.Typer(help="Users who sign in to the web app and the API.", no_args_is_help=True)
 
 
@@ -67,9 +77,7 @@ def recount() -> None:
 @guarded
 def add_user(
     email: str = typer.Argument(..., help="The user's email address (their sign-in name)"),
-    role: str = typer.Option(
-        "viewer", "--role", help=f"Role in the workspace: {', '.join(reversed(ROLES))}"
-    ),
+    role: str = ROLE_OPTION,
 ) -> None:
     """Add a user to the workspace (-w) with a role; a new user gets a one-time password.
 
@@ -79,8 +87,7 @@ def add_user(
     """
     from lyssna.web import auth
 
-    if role not in ROLES:
-        raise common.fail(f"unknown role {role!r}: use one of {', '.join(reversed(ROLES))}")
+    _check_role(role)
     ctx = common.workspace()
     user, password = auth.add_member(ctx.engine, ctx.workspace.id, email, role)  # type: ignore[arg-type]
     console.print(
@@ -98,9 +105,7 @@ def add_user(
 @guarded
 def invite_user(
     email: str = typer.Argument(..., help="The person's email address (their sign-in name)"),
-    role: str = typer.Option(
-        "viewer", "--role", help=f"Role in the workspace: {', '.join(reversed(ROLES))}"
-    ),
+    role: str = ROLE_OPTION,
 ) -> None:
     """Invite someone to the workspace (-w): prints a one-time link where they set a password.
 
@@ -113,8 +118,7 @@ def invite_user(
     """
     from lyssna.web import auth
 
-    if role not in ROLES:
-        raise common.fail(f"unknown role {role!r}: use one of {', '.join(reversed(ROLES))}")
+    _check_role(role)
     ctx = common.workspace()
     invited = auth.invite(ctx.engine, ctx.workspace.id, email, role)  # type: ignore[arg-type]
     console.print(

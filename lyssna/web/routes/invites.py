@@ -13,6 +13,7 @@ from lyssna.web import auth
 from lyssna.web.deps import state, translator_for
 from lyssna.web.i18n import Translator
 from lyssna.web.routes.common import redirect
+from lyssna.web.routes.session import with_form_token, with_session
 from lyssna.web.security import new_token, tokens_match
 
 router = APIRouter()
@@ -43,13 +44,7 @@ def _page(
         },
         status_code=status_code,
     )
-    response.set_cookie(
-        auth.PRE_SESSION_COOKIE,
-        csrf,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    with_form_token(request, response, csrf)
     # The secret is in the address: never hand it on to another site.
     response.headers["referrer-policy"] = "no-referrer"
     response.headers["cache-control"] = "no-store"
@@ -81,14 +76,4 @@ def accept(
     except auth.InvitationInvalid:
         return _page(request, token)
     secret, _csrf = auth.start_session(engine, user.id)
-    response = redirect(f"/w/{slug}/")
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        secret,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-    response.delete_cookie(auth.PRE_SESSION_COOKIE)
-    return response
+    return with_session(request, redirect(f"/w/{slug}/"), secret)

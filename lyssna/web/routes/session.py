@@ -65,9 +65,28 @@ def _sign_in_page(
         },
         status_code=status_code,
     )
+    return with_form_token(request, response, token)
+
+
+def with_form_token(request: Request, response: Response, token: str) -> Response:
+    """The CSRF double-submit cookie for a form shown before a session exists."""
     response.set_cookie(
         auth.PRE_SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request)
     )
+    return response
+
+
+def with_session(request: Request, response: Response, secret: str) -> Response:
+    """The session cookie for a user who has just proved who they are."""
+    response.set_cookie(
+        auth.SESSION_COOKIE,
+        secret,
+        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    response.delete_cookie(auth.PRE_SESSION_COOKIE)
     return response
 
 
@@ -98,17 +117,7 @@ def sign_in(
     except auth.SignInError:
         return _sign_in_page(request, t("signin.wrong"), email, 401)
     secret, _csrf = auth.start_session(engine, user.id)
-    response = redirect(_safe_next(next))
-    response.set_cookie(
-        auth.SESSION_COOKIE,
-        secret,
-        max_age=int(auth.SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-    )
-    response.delete_cookie(auth.PRE_SESSION_COOKIE)
-    return response
+    return with_session(request, redirect(_safe_next(next)), secret)
 
 
 @router.post("/signout")
