@@ -331,11 +331,12 @@ def list_items(
                     ),
                 )
             )
+    # The keys first (the index holds them), then the whole rows of the page only.
     pages = [
         [
-            _item(r)
+            Position(r.priority, r.created_at, r.id)
             for r in conn.execute(
-                select(inbox_items)
+                select(c.priority, c.created_at, c.id)
                 .where(*conditions, c.status == status)
                 .order_by(*order)
                 .limit(limit)
@@ -343,8 +344,10 @@ def list_items(
         ]
         for status in statuses
     ]
-    merged = heapq.merge(*pages, key=lambda i: Position.of(i).key(oldest_first))
-    return list(itertools.islice(merged, limit))
+    merged = heapq.merge(*pages, key=lambda p: p.key(oldest_first))
+    ids = [p.id for p in itertools.islice(merged, limit)]
+    found = by_ids(conn, workspace_id, ids)
+    return [found[i] for i in ids if i in found]
 
 
 def by_author(conn: Connection, workspace_id: int, handle: str, *, limit: int) -> list[Item]:

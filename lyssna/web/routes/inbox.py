@@ -8,10 +8,11 @@ a colleague's change.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -191,7 +192,16 @@ def reason_label(t: Translator, reason: str) -> str:
 
 
 def age(t: Translator, since: datetime) -> str:
-    return format_timedelta(utcnow() - since, threshold=1.1, locale=t.locale)
+    """How long ago, in words ("3 hours"). Rounded before formatting (to the second, minute or
+    hour, finer than the words shown), so a page of 50 rows reuses the same few texts."""
+    seconds = max(0, int((utcnow() - since).total_seconds()))
+    step = 1 if seconds < 60 else 60 if seconds < 2 * 86400 else 3600
+    return _age_text(t.locale, seconds // step * step)
+
+
+@functools.lru_cache(maxsize=4096)
+def _age_text(locale: str, seconds: int) -> str:
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.1, locale=locale)
 
 
 def hours(t: Translator, value: float | None) -> str:
