@@ -6,6 +6,13 @@ and `language` (each mention is counted once per facet, "" for an unknown value)
 each facet on its own, rather than every combination, keeps the table near 15 rows per topic
 and hour however varied the mentions are; the dashboard charts no combination of facets.
 
+A dashboard for a set of topics must count a mention in two of them once, which per-topic
+counts cannot tell. So each mention's exact set of topics is its *signature*
+(`topic_signatures`: a workspace has few distinct ones, as topics overlap in few ways), and
+`topic_set_rollups` counts the same facets per signature and hour. A set's count is the sum over
+the signatures that share a topic with it: exact, each mention in one signature only. Mentions
+in no topic have no signature and are not in that table (no set holds them).
+
 Whatever changes what a mention counts as goes through here, in the writer's transaction:
 
 - ingest (`lyssna.storage.mentions.store_batch`) gathers a `Tally` for the whole batch (new
@@ -13,6 +20,7 @@ Whatever changes what a mention counts as goes through here, in the writer's tra
 - a change to stored mentions (a correction, a re-score) runs inside `recount(...)`, which
   counts those mentions out before and back in after;
 - a topic whose matches were (re)computed is `rebuild_topic`-ed, a removed one `forget_topic`-ed;
+  both also recount the workspace's signatures, which such a change moves mentions between;
 - `rebuild` recounts a whole workspace from the mentions (the migration that added the table,
   `lyssna recount`); it is idempotent.
 
@@ -37,6 +45,8 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
+    UniqueConstraint,
     delete,
     func,
     literal,
@@ -65,7 +75,36 @@ mention_rollups = Table(
     sqlite_with_rowid=False,
 )
 
+topic_signatures = Table(
+    "topic_signatures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False),
+    # The topic ids, ascending, joined by commas ("3,7"). No foreign key: a removed topic's
+    # signatures lose their counts when the workspace's signatures are recounted.
+    Column("topics", Text, nullable=False),
+    UniqueConstraint("workspace_id", "topics"),
+)
+
+topic_set_rollups = Table(
+    "topic_set_rollups",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "signature_id",
+        ForeignKey("topic_signatures.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("facet", String(16), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("mentions", Integer, nullable=False),
+    # A set's dashboard reads one (workspace, signature, facet) range of hours per signature.
+    sqlite_with_rowid=False,
+)
+
 _KEY = ("workspace_id", "topic_id", "facet", "hour", "value")
+_SET_KEY = ("workspace_id", "signature_id", "facet", "hour", "value")
 _CHUNK = 500
 
 
@@ -84,18 +123,25 @@ def _hour_key(hour: Any, dialect: str) -> Any:
     return hour.strftime("%Y-%m-%d %H:00:00.000000") if dialect == "sqlite" else hour
 
 
+def signature(topic_ids: Iterable[int]) -> str:
+    """A set of topics as `topic_signatures.topics` holds it ("" for none)."""
+    return ",".join(str(t) for t in sorted(set(topic_ids)))
+
+
 class Tally:
-    """Changes to the counts, gathered in memory and written with one upsert.
+    """Changes to the counts, gathered in memory and written with one upsert per table.
 
     Ingest adds thousands of mentions a second, so `add` only counts mentions alike (same hour,
-    sentiment, channel, language and topics); they are spread over the facets and topics once,
-    when written.
+    sentiment, channel, language and topics); they are spread over the facets, topics and
+    signatures once, when written. `per_topic=False` leaves the per-topic counts alone (a
+    recount of the signatures only).
     """
 
-    __slots__ = ("dialect", "alike")
+    __slots__ = ("dialect", "alike", "per_topic")
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, *, per_topic: bool = True) -> None:
         self.dialect = dialect
+        self.per_topic = per_topic
         # (hour, sentiment, channel, language, topic ids) -> mentions in (or out, when negative)
         self.alike: Counter[tuple[Any, str, str, str, tuple[int, ...]]] = Counter()
 
@@ -123,6 +169,19 @@ class Tally:
                 changes[(topic, "sentiment", key, sentiment)] += n
                 changes[(topic, "channel", key, channel)] += n
                 changes[(topic, "language", key, lang)] += n
+        return changes
+
+    def set_changes(self) -> Counter[tuple[str, str, Any, str]]:
+        """(signature, facet, hour, value) -> change, for mentions in at least one topic."""
+        changes: Counter[tuple[str, str, Any, str]] = Counter()
+        for (hour, sentiment, channel, lang, topic_ids), n in self.alike.items():
+            if not n or not topic_ids:
+                continue
+            key = _hour_key(hour, self.dialect)
+            sig = signature(topic_ids)
+            changes[(sig, "sentiment", key, sentiment)] += n
+            changes[(sig, "channel", key, channel)] += n
+            changes[(sig, "language", key, lang)] += n
         return changes
 
     def add_stored(self, conn: Connection, mention_ids: Sequence[int], sign: int = 1) -> None:
@@ -154,35 +213,76 @@ class Tally:
                 )
 
     def write(self, conn: Connection, workspace_id: int) -> None:
-        """Apply the changes (increments), then drop the rows that fell to zero."""
-        rows = sorted(
-            ((workspace_id, *key, n) for key, n in self.changes().items() if n),
-            key=_sort_key,
-        )
+        """Apply the changes (increments), then drop the rows that fell to zero.
+
+        The per-topic counts are written first: a recount from scratch locks that table first
+        too (`_lock`), so the two never wait on each other in opposite orders.
+        """
+        if self.per_topic:
+            rows = [(workspace_id, *key, n) for key, n in self.changes().items() if n]
+            _increment(conn, "mention_rollups", _KEY, rows)
+        set_changes = {key: n for key, n in self.set_changes().items() if n}
         self.alike.clear()
-        if not rows:
-            return
-        marker = "?" if self.dialect == "sqlite" else "%s"
-        conn.exec_driver_sql(
-            f"INSERT INTO mention_rollups ({', '.join(_KEY)}, mentions) "
-            f"VALUES ({', '.join([marker] * (len(_KEY) + 1))}) "
-            f"ON CONFLICT ({', '.join(_KEY)}) "
-            "DO UPDATE SET mentions = mention_rollups.mentions + excluded.mentions",
-            rows,
-        )
-        emptied = [row[:-1] for row in rows if row[-1] < 0]
-        if emptied:
-            where = " AND ".join(f"{column} = {marker}" for column in _KEY)
-            conn.exec_driver_sql(
-                f"DELETE FROM mention_rollups WHERE {where} AND mentions = 0", emptied
+        if set_changes:
+            ids = _signature_ids(conn, workspace_id, {key[0] for key in set_changes})
+            rows = [(workspace_id, ids[sig], *rest, n) for (sig, *rest), n in set_changes.items()]
+            _increment(conn, "topic_set_rollups", _SET_KEY, rows)
+
+
+def _increment(
+    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Add each row's last value to the count under its key; remove counts that reach zero."""
+    if not rows:
+        return
+    rows.sort(key=_sort_key)
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}, mentions) "
+        f"VALUES ({', '.join([marker] * (len(columns) + 1))}) "
+        f"ON CONFLICT ({', '.join(columns)}) "
+        f"DO UPDATE SET mentions = {table}.mentions + excluded.mentions",
+        rows,
+    )
+    emptied = [row[:-1] for row in rows if row[-1] < 0]
+    if emptied:
+        where = " AND ".join(f"{column} = {marker}" for column in columns)
+        conn.exec_driver_sql(f"DELETE FROM {table} WHERE {where} AND mentions = 0", emptied)
+
+
+def _signature_ids(conn: Connection, workspace_id: int, wanted: set[str]) -> dict[str, int]:
+    """The ids of these signatures, added (in sorted order, as row locks are taken) if new."""
+    found: dict[str, int] = {}
+
+    def look_up(keys: list[str]) -> None:
+        for chunk in _chunks(keys):
+            rows = conn.execute(
+                select(topic_signatures.c.id, topic_signatures.c.topics).where(
+                    topic_signatures.c.workspace_id == workspace_id,
+                    topic_signatures.c.topics.in_(chunk),
+                )
             )
+            found.update({r.topics: r.id for r in rows})
+
+    look_up(sorted(wanted))
+    missing = sorted(wanted - found.keys())
+    if missing:
+        marker = "?" if conn.dialect.name == "sqlite" else "%s"
+        # DO NOTHING: another writer may add the same signature first; it is then looked up.
+        conn.exec_driver_sql(
+            f"INSERT INTO topic_signatures (workspace_id, topics) VALUES ({marker}, {marker}) "
+            "ON CONFLICT (workspace_id, topics) DO NOTHING",
+            [(workspace_id, key) for key in missing],
+        )
+        look_up(missing)
+    return found
 
 
 def _sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return (row[1], row[2], str(row[3]), row[4])
 
 
-def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
+def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
 
@@ -247,21 +347,31 @@ def _lock(conn: Connection) -> None:
     writer already.
     """
     if conn.dialect.name == "postgresql":
+        # In the order Tally.write takes them.
         conn.exec_driver_sql("LOCK TABLE mention_rollups IN SHARE ROW EXCLUSIVE MODE")
+        conn.exec_driver_sql("LOCK TABLE topic_set_rollups IN SHARE ROW EXCLUSIVE MODE")
 
 
 def rebuild_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
-    """Recount one topic (after its matches were computed again)."""
+    """Recount one topic (after its matches were computed again), and the signatures."""
     _lock(conn)
-    forget_topic(conn, workspace_id, topic_id)
+    _forget_topic_rows(conn, workspace_id, topic_id)
     conn.execute(
         mention_rollups.insert().from_select(
             [*_KEY, "mentions"], _grouped(conn, workspace_id, topic_id)
         )
     )
+    rebuild_topic_sets(conn, workspace_id)
 
 
 def forget_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
+    """Drop a removed topic's counts; its mentions move to the signatures without it."""
+    _lock(conn)
+    _forget_topic_rows(conn, workspace_id, topic_id)
+    rebuild_topic_sets(conn, workspace_id)
+
+
+def _forget_topic_rows(conn: Connection, workspace_id: int, topic_id: int) -> None:
     conn.execute(
         delete(mention_rollups).where(
             mention_rollups.c.workspace_id == workspace_id,
@@ -270,10 +380,45 @@ def forget_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
     )
 
 
+def rebuild_topic_sets(conn: Connection, workspace_id: int) -> int:
+    """Recount the workspace's signatures from its topic matches; returns the rows written.
+
+    A topic added, edited or removed changes the signature of every mention it matched before
+    or matches now; the matches before are gone by then, so all signatures are recounted. The
+    matched mentions are read once, in mention order, and counted with a `Tally` (one pass,
+    about a second per million matches on SQLite).
+    """
+    _lock(conn)
+    conn.execute(delete(topic_set_rollups).where(topic_set_rollups.c.workspace_id == workspace_id))
+    conn.execute(delete(topic_signatures).where(topic_signatures.c.workspace_id == workspace_id))
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    rows = conn.exec_driver_sql(
+        "SELECT mt.mention_id, mt.topic_id, m.created_at, m.sentiment, m.channel, m.lang "
+        "FROM mention_topics mt JOIN mentions m ON m.id = mt.mention_id "
+        f"WHERE m.workspace_id = {marker} ORDER BY mt.mention_id",
+        (workspace_id,),
+    )
+    tally = Tally(conn.dialect.name, per_topic=False)
+    last: int | None = None
+    fields: tuple[Any, str | None, str, str | None] = (None, None, "", None)
+    topic_ids: list[int] = []
+    for mention_id, topic_id, created_at, sentiment, channel, lang in rows:
+        if mention_id != last:
+            if last is not None:
+                tally.add(*fields, topic_ids)
+            last, fields, topic_ids = mention_id, (created_at, sentiment, channel, lang), []
+        topic_ids.append(topic_id)
+    if last is not None:
+        tally.add(*fields, topic_ids)
+    written = len(tally.set_changes())
+    tally.write(conn, workspace_id)
+    return written
+
+
 def rebuild(conn: Connection, workspace_id: int) -> int:
     """Recount a whole workspace from its mentions and topic matches; returns the rows written.
 
-    Idempotent: the workspace's rows are replaced.
+    Idempotent: the workspace's rows (and signatures) are replaced.
     """
     from lyssna.storage.schema import topics
 
@@ -288,13 +433,14 @@ def rebuild(conn: Connection, workspace_id: int) -> int:
                 [*_KEY, "mentions"], _grouped(conn, workspace_id, topic_id)
             )
         )
-    return int(
+    per_topic = int(
         conn.execute(
             select(func.count())
             .select_from(mention_rollups)
             .where(mention_rollups.c.workspace_id == workspace_id)
         ).scalar_one()
     )
+    return per_topic + rebuild_topic_sets(conn, workspace_id)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -308,18 +454,42 @@ class HourCount:
 
 
 def _range(
-    workspace_id: int, topic_id: int, facet: str, since: datetime | None, until: datetime | None
-) -> list[Any]:
-    conditions: list[Any] = [
-        mention_rollups.c.workspace_id == workspace_id,
-        mention_rollups.c.topic_id == topic_id,
-        mention_rollups.c.facet == facet,
-    ]
+    conn: Connection,
+    workspace_id: int,
+    topics: Sequence[int],
+    facet: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[Table, list[Any]]:
+    """Which table to read and the conditions, for all mentions (no topics), one topic, or a
+    set of topics (the signatures that share a topic with it)."""
+    table = mention_rollups
+    conditions: list[Any] = [mention_rollups.c.workspace_id == workspace_id]
+    if len(set(topics)) > 1:
+        table = topic_set_rollups
+        conditions = [
+            topic_set_rollups.c.workspace_id == workspace_id,
+            topic_set_rollups.c.signature_id.in_(signatures_of(conn, workspace_id, topics)),
+        ]
+    else:
+        conditions.append(mention_rollups.c.topic_id == (topics[0] if topics else ALL_MENTIONS))
+    conditions.append(table.c.facet == facet)
     if since is not None:
-        conditions.append(mention_rollups.c.hour >= since)
+        conditions.append(table.c.hour >= since)
     if until is not None:
-        conditions.append(mention_rollups.c.hour < until)
-    return conditions
+        conditions.append(table.c.hour < until)
+    return table, conditions
+
+
+def signatures_of(conn: Connection, workspace_id: int, topic_ids: Sequence[int]) -> list[int]:
+    """The signatures that hold any of these topics (a workspace has few; read them all)."""
+    wanted = set(topic_ids)
+    rows = conn.execute(
+        select(topic_signatures.c.id, topic_signatures.c.topics).where(
+            topic_signatures.c.workspace_id == workspace_id
+        )
+    )
+    return [r.id for r in rows if wanted.intersection(map(int, r.topics.split(",")))]
 
 
 def by_hour(
@@ -328,15 +498,17 @@ def by_hour(
     facet: str,
     since: datetime,
     until: datetime,
-    topic_id: int = ALL_MENTIONS,
+    topics: Sequence[int] = (),
 ) -> list[HourCount]:
-    """Counts per UTC hour and value of `facet`, for hours starting in [since, until)."""
+    """Counts per UTC hour and value of `facet`, for hours starting in [since, until), of all
+    mentions (no topics) or of those in any of `topics` (each counted once)."""
+    table, where = _range(conn, workspace_id, topics, facet, since, until)
     rows = conn.execute(
-        select(mention_rollups.c.hour, mention_rollups.c.value, mention_rollups.c.mentions).where(
-            *_range(workspace_id, topic_id, facet, since, until)
-        )
+        select(table.c.hour, table.c.value, func.sum(table.c.mentions).label("n"))
+        .where(*where)
+        .group_by(table.c.hour, table.c.value)
     )
-    return [HourCount(r.hour, r.value, r.mentions) for r in rows if r.mentions]
+    return [HourCount(r.hour, r.value, int(r.n)) for r in rows if r.n]
 
 
 def totals(
@@ -345,13 +517,14 @@ def totals(
     facet: str,
     since: datetime | None,
     until: datetime | None,
-    topic_id: int = ALL_MENTIONS,
+    topics: Sequence[int] = (),
 ) -> Counter[str]:
     """Counts per value of `facet` over a period (None: since or until the beginning)."""
+    table, where = _range(conn, workspace_id, topics, facet, since, until)
     rows = conn.execute(
-        select(mention_rollups.c.value, func.sum(mention_rollups.c.mentions).label("n"))
-        .where(*_range(workspace_id, topic_id, facet, since, until))
-        .group_by(mention_rollups.c.value)
+        select(table.c.value, func.sum(table.c.mentions).label("n"))
+        .where(*where)
+        .group_by(table.c.value)
     )
     return Counter({r.value: int(r.n) for r in rows if r.n})
 
@@ -361,14 +534,11 @@ def total(
     workspace_id: int,
     since: datetime | None,
     until: datetime | None,
-    topic_id: int = ALL_MENTIONS,
+    topics: Sequence[int] = (),
 ) -> int:
-    """How many mentions (of a topic) there are in a period."""
-    found = conn.execute(
-        select(func.sum(mention_rollups.c.mentions)).where(
-            *_range(workspace_id, topic_id, "sentiment", since, until)
-        )
-    ).scalar_one()
+    """How many mentions (in any of `topics`) there are in a period."""
+    table, where = _range(conn, workspace_id, topics, "sentiment", since, until)
+    found = conn.execute(select(func.sum(table.c.mentions)).where(*where)).scalar_one()
     return int(found or 0)
 
 

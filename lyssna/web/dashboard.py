@@ -1,7 +1,8 @@
 """The dashboard's numbers for one period and topic set, as typed records.
 
-Everything is counted in the database (grouped by UTC hour, channel, language...) and folded
-here; only the rising words read text, and on a busy period they read an even sample of it, so
+The counting charts come from the hourly counts kept at every change (lyssna.storage.rollups:
+all mentions, one topic, or a set of topics through its signatures) and are folded here; the
+top authors and mentions read a few rows by index, and only the rising words read text, and on a busy period they read an even sample of it, so
 the dashboard stays fast on millions of mentions. Each chart is a `Table`: the same rows feed
 the chart, its table view and its CSV download.
 """
@@ -13,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,13 +85,6 @@ def _next_whole_hour(at: datetime) -> datetime:
     return start if start == at else start + timedelta(hours=1)
 
 
-def _hour(conn: Connection) -> Any:
-    column = mentions.c.created_at
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
-    return func.substr(column, 1, 13)  # SQLite keeps 'YYYY-MM-DD HH:MM:SS' in UTC
-
-
 def _conditions(
     workspace_id: int, period: Period, topic_ids: Sequence[int] | None, sample: int = 0
 ) -> list[Any]:
@@ -150,40 +144,19 @@ class _Counts:
     languages: Counter[str]
 
 
-def _counts_from_rollups(
-    conn: Connection, workspace_id: int, period: Period, topic_id: int
-) -> _Counts:
-    """From the hourly counts (lyssna.storage.rollups): a few thousand rows, whatever the size."""
-    hours = rollups.by_hour(conn, workspace_id, "sentiment", period.since, period.until, topic_id)
-    channels = rollups.totals(conn, workspace_id, "channel", period.since, period.until, topic_id)
-    languages = rollups.totals(conn, workspace_id, "language", period.since, period.until, topic_id)
+def _counts(conn: Connection, workspace_id: int, period: Period, topic_ids: list[int]) -> _Counts:
+    """From the hourly counts (lyssna.storage.rollups): a few thousand rows, whatever the size.
+
+    For two or more topics they are the counts of the topic signatures that share a topic with
+    the set, so a mention in two of the topics counts once.
+    """
+    since, until = period.since, period.until
+    hours = rollups.by_hour(conn, workspace_id, "sentiment", since, until, topic_ids)
+    channels = rollups.totals(conn, workspace_id, "channel", since, until, topic_ids)
+    languages = rollups.totals(conn, workspace_id, "language", since, until, topic_ids)
     if "" in languages:
         languages["und"] += languages.pop("")
     return _Counts([(h.hour, h.value, h.mentions) for h in hours], channels, languages)
-
-
-def _counts_from_mentions(conn: Connection, where: list[Any]) -> _Counts:
-    """Counted in the mentions, for a set of topics (a mention in two of them counts once,
-    which their hourly counts cannot tell). One pass over the period: reading the mentions is
-    what costs, not the few tens of thousands of groups."""
-    hour = _hour(conn).label("hour")
-    groups = (hour, mentions.c.sentiment, mentions.c.channel, mentions.c.lang)
-    by_hour: Counter[tuple[datetime, str]] = Counter()
-    channels: Counter[str] = Counter()
-    languages: Counter[str] = Counter()
-    starts: dict[str, datetime] = {}
-    for row in conn.execute(
-        select(*groups, func.count().label("n")).where(*where).group_by(*groups)
-    ):
-        start = starts.get(row.hour)
-        if start is None:
-            start = starts[row.hour] = datetime.strptime(row.hour, "%Y-%m-%d %H").replace(
-                tzinfo=UTC
-            )
-        by_hour[(start, row.sentiment or "")] += row.n
-        channels[row.channel] += row.n
-        languages[row.lang or "und"] += row.n
-    return _Counts([(h, s, n) for (h, s), n in by_hour.items()], channels, languages)
 
 
 # Recent dashboards, so that a team opening the same view (or one person paging back and forth)
@@ -244,12 +217,7 @@ def build(
     zone = ZoneInfo(timezone)
     chosen = sorted(set(topic_ids or ()))
     where = _conditions(workspace_id, period, chosen)
-    if len(chosen) > 1:
-        counts = _counts_from_mentions(conn, where)
-    else:
-        counts = _counts_from_rollups(
-            conn, workspace_id, period, chosen[0] if chosen else rollups.ALL_MENTIONS
-        )
+    counts = _counts(conn, workspace_id, period, chosen)
     tables: dict[str, Table] = {}
 
     # Each UTC hour is shown in the local day (or hour) it starts in; see _labels.
@@ -292,7 +260,7 @@ def build(
     scope = _Scope(workspace_id, period, chosen, where, stored, current)
     tables["authors"] = _authors(conn, scope)
     tables["top_mentions"] = _top_mentions(conn, scope)
-    before = _total(conn, workspace_id, period.previous, chosen)
+    before = rollups.total(conn, workspace_id, period.previous.since, period.previous.until, chosen)
     words, hashtags = _rising(conn, scope, before)
     tables["rising_words"] = words
     tables["rising_hashtags"] = hashtags
@@ -349,15 +317,6 @@ def _rowwise(
     if topic_ids:
         conditions.append(_in_topics(topic_ids))
     return conditions
-
-
-def _total(conn: Connection, workspace_id: int, period: Period, topic_ids: list[int]) -> int:
-    """Mentions in a period (for a set of topics, the sum of theirs: an upper bound)."""
-    if not topic_ids:
-        return rollups.total(conn, workspace_id, period.since, period.until)
-    return sum(
-        rollups.per_topic(conn, workspace_id, topic_ids, period.since, period.until).values()
-    )
 
 
 def _top_mentions(conn: Connection, scope: _Scope, limit: int = 10) -> Table:

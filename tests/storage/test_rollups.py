@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lyssna import corrections, listening
 from lyssna.pipeline.ingest import Ingestor
 from lyssna.pipeline.readers import RawRecord
 from lyssna.storage import rollups
 from lyssna.storage.database import write_transaction
-from lyssna.storage.rollups import ALL_MENTIONS, mention_rollups
+from lyssna.storage.rollups import (
+    ALL_MENTIONS,
+    mention_rollups,
+    topic_set_rollups,
+    topic_signatures,
+)
 from lyssna.storage.schema import mention_topics, mentions
 
 START = datetime(2026, 11, 20, 6, tzinfo=UTC)
@@ -54,7 +60,12 @@ def _counted(conn, workspace_id: int) -> Counter:
 
 
 def _expected(conn, workspace_id: int) -> Counter:
-    """The same counts worked out from the mentions and their topics, in Python."""
+    return _expected_counts(conn, workspace_id)[0]
+
+
+def _expected_counts(conn, workspace_id: int) -> tuple[Counter, Counter]:
+    """The same counts worked out from the mentions and their topics, in Python: per topic,
+    and per exact set of topics (for mentions in at least one)."""
     topics: dict[int, list[int]] = {}
     for r in conn.execute(
         select(mention_topics.c.mention_id, mention_topics.c.topic_id)
@@ -63,22 +74,83 @@ def _expected(conn, workspace_id: int) -> Counter:
     ):
         topics.setdefault(r.mention_id, []).append(r.topic_id)
     expected: Counter = Counter()
+    expected_sets: Counter = Counter()
     for m in conn.execute(select(mentions).where(mentions.c.workspace_id == workspace_id)):
         hour = m.created_at.replace(minute=0, second=0, microsecond=0)
-        for topic in (ALL_MENTIONS, *topics.get(m.id, [])):
-            expected[(topic, "sentiment", hour, m.sentiment or "")] += 1
-            expected[(topic, "channel", hour, m.channel)] += 1
-            expected[(topic, "language", hour, m.lang or "")] += 1
-    return expected
+        facets = (
+            ("sentiment", m.sentiment or ""),
+            ("channel", m.channel),
+            ("language", m.lang or ""),
+        )
+        matched = topics.get(m.id, [])
+        for facet, value in facets.items():
+            for topic in (ALL_MENTIONS, *matched):
+                expected[(topic, facet, hour, value)] += 1
+            if matched:
+                expected_sets[(",".join(map(str, sorted(matched))), facet, hour, value)] += 1
+    return expected, expected_sets
+
+
+def _counted_sets(conn, workspace_id: int) -> Counter:
+    """The topic-set counts, keyed by the signature's topics (ids change when recounted)."""
+    rows = conn.execute(
+        select(topic_set_rollups, topic_signatures.c.topics)
+        .join(topic_signatures, topic_signatures.c.id == topic_set_rollups.c.signature_id)
+        .where(topic_set_rollups.c.workspace_id == workspace_id)
+    )
+    counted: Counter = Counter()
+    for r in rows:
+        assert r.mentions > 0
+        counted[(r.topics, r.facet, r.hour, r.value)] += r.mentions
+    return counted
 
 
 def _check(ctx) -> None:
     with ctx.engine.connect() as conn:
-        expected = _expected(conn, ctx.workspace.id)
+        expected, expected_sets = _expected_counts(conn, ctx.workspace.id)
         assert _counted(conn, ctx.workspace.id) == expected
+        assert _counted_sets(conn, ctx.workspace.id) == expected_sets
+        _check_set_totals(conn, ctx.workspace.id)
     with write_transaction(ctx.engine) as conn:  # and a recount from scratch agrees
         rollups.rebuild(conn, ctx.workspace.id)
         assert _counted(conn, ctx.workspace.id) == expected
+        assert _counted_sets(conn, ctx.workspace.id) == expected_sets
+
+
+def _check_set_totals(conn, workspace_id: int) -> None:
+    """Every set of two or more topics counts its mentions once, as a GROUP BY of the base
+    tables over the mentions in any of them does."""
+    topic_ids = sorted(conn.execute(select(mention_topics.c.topic_id).distinct()).scalars())
+    since, until = START - timedelta(days=1), START + timedelta(days=3)
+    for size in range(2, len(topic_ids) + 1):
+        for chosen in itertools.combinations(topic_ids, size):
+            in_set = mentions.c.id.in_(
+                select(mention_topics.c.mention_id).where(mention_topics.c.topic_id.in_(chosen))
+            )
+            channels = Counter(
+                dict(
+                    conn.execute(
+                        select(mentions.c.channel, func.count())
+                        .where(mentions.c.workspace_id == workspace_id, in_set)
+                        .group_by(mentions.c.channel)
+                    ).all()
+                )
+            )
+            assert rollups.totals(conn, workspace_id, "channel", since, until, chosen) == channels
+            total = sum(channels.values())
+            assert rollups.total(conn, workspace_id, since, until, chosen) == total
+            hours = Counter(
+                at.replace(minute=0, second=0, microsecond=0)
+                for at in conn.execute(
+                    select(mentions.c.created_at).where(
+                        mentions.c.workspace_id == workspace_id, in_set
+                    )
+                ).scalars()
+            )
+            counted: Counter = Counter()
+            for h in rollups.by_hour(conn, workspace_id, "sentiment", since, until, chosen):
+                counted[h.hour] += h.mentions
+            assert counted == hours
 
 
 def test_counts_follow_every_change(workspace):

@@ -3,7 +3,9 @@ every time zone, and a set of topics counts each mention once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import combinations
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +13,6 @@ from sqlalchemy import select
 from lyssna import listening
 from lyssna.pipeline.ingest import Ingestor
 from lyssna.pipeline.readers import RawRecord
-from lyssna.storage import rollups
 from lyssna.storage import topics as topic_store
 from lyssna.storage.schema import mentions
 from lyssna.web import dashboard as board
@@ -41,11 +42,31 @@ def counted(workspace):
     return workspace
 
 
-def _both(conn, ws, period, topic_id):
-    where = board._conditions(ws, period, [topic_id] if topic_id else None)
-    from_rollups = board._counts_from_rollups(conn, ws, period, topic_id)
-    from_mentions = board._counts_from_mentions(conn, where)
-    return from_rollups, from_mentions
+def _from_mentions(conn, ws, period, topic_ids) -> board._Counts:
+    """What the counting charts should show, counted in the mentions (a mention in two of the
+    topics once)."""
+    by_hour: Counter = Counter()
+    channels: Counter = Counter()
+    languages: Counter = Counter()
+    for row in conn.execute(
+        select(
+            mentions.c.created_at, mentions.c.sentiment, mentions.c.channel, mentions.c.lang
+        ).where(*board._conditions(ws, period, topic_ids))
+    ):
+        hour = row.created_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        by_hour[(hour, row.sentiment or "")] += 1
+        channels[row.channel] += 1
+        languages[row.lang or "und"] += 1
+    return board._Counts([(h, s, n) for (h, s), n in by_hour.items()], channels, languages)
+
+
+def _topic_sets(topics):
+    ids = [t.id for t in topics]
+    return [
+        [],
+        *([i] for i in ids),
+        *(list(c) for n in range(2, len(ids) + 1) for c in combinations(ids, n)),
+    ]
 
 
 @pytest.mark.parametrize("choice", ["24h", "7d", "30d"])
@@ -54,8 +75,9 @@ def test_rollups_agree_with_counting_the_mentions(counted, choice):
     with counted.engine.connect() as conn:
         topics = topic_store.list_all(conn, ws)
         period = board.period_for(choice, NOW)
-        for topic_id in [rollups.ALL_MENTIONS, *(t.id for t in topics)]:
-            a, b = _both(conn, ws, period, topic_id)
+        for chosen in _topic_sets(topics):
+            a = board._counts(conn, ws, period, chosen)
+            b = _from_mentions(conn, ws, period, chosen)
             assert sorted(a.by_hour) == sorted(b.by_hour)
             assert (a.channels, a.languages) == (b.channels, b.languages)
         for zone in ("Europe/Stockholm", "UTC", "America/St_Johns", "Asia/Kathmandu"):
@@ -85,83 +107,20 @@ def test_a_set_of_topics_counts_each_mention_once(counted):
     assert both.total == sum(each) - in_both
 
 
-def test_local_days_from_utc_hours():
-    day = board.period_for("7d", NOW)
-    # Stockholm in November is UTC+1: a local day is 24 whole UTC hours.
-    zone = "Europe/Stockholm"
-    labels = board._labels(day, board.ZoneInfo(zone))
-    assert labels[0] == "2026-11-16" and labels[-1] == "2026-11-23"
-    # A custom period from local dates starts and ends on whole UTC hours (India is +5:30).
-    india = board.period_for(
-        "custom",
-        NOW,
-        datetime(2026, 11, 19, 18, 30, tzinfo=UTC),  # 20 Nov 00:00 in Kolkata
-        datetime(2026, 11, 22, 18, 30, tzinfo=UTC),  # 23 Nov 00:00
-    )
-    assert (india.since.minute, india.until.minute) == (0, 0)
-    assert india.since == datetime(2026, 11, 19, 19, tzinfo=UTC)  # 00:30 local
-    labels = board._labels(india, board.ZoneInfo("Asia/Kolkata"))
-    assert labels == ["2026-11-20", "2026-11-21", "2026-11-22"]
-    hourly = board.period_for("24h", NOW)
-    assert board._labels(hourly, board.ZoneInfo("Asia/Kolkata"))[0].endswith(":30")
-
-
-@pytest.mark.parametrize("topic", [None, "Acme"])
-def test_walking_the_ranking_indexes_finds_what_sorting_the_period_finds(
-    counted, monkeypatch, topic
-):
+def test_a_set_follows_topic_changes(counted):
+    """Adding, editing and removing a topic moves mentions between signatures."""
     ws = counted.workspace.id
-    with counted.engine.connect() as conn:
-        topics = topic_store.list_all(conn, ws)
-        chosen = [t.id for t in topics if t.name == topic]
-        results = {}
-        for ranked in (True, False):
-            monkeypatch.setattr(board._Scope, "ranked", lambda self, rows, r=ranked: r)
-            for choice in ("24h", "7d", "30d"):
-                data = board.build(
-                    conn,
-                    ws,
-                    topics,
-                    board.period_for(choice, NOW),
-                    timezone="UTC",
-                    topic_ids=chosen,
-                )
-                results[ranked, choice] = (data.tables["authors"], data.tables["top_mentions"])
-    for choice in ("24h", "7d", "30d"):
-        assert results[True, choice] == results[False, choice]
-        assert results[True, choice][1].rows  # something to compare
-
-
-def test_rising_words_on_a_long_period_read_the_sample_index(counted, monkeypatch):
-    monkeypatch.setattr(board, "WORD_SAMPLE", 1)  # every period counts as long
-    monkeypatch.setattr(board, "_MIN_FROM_SAMPLE", 1)
-    ws = counted.workspace.id
-    with counted.engine.connect() as conn:
-        topics = topic_store.list_all(conn, ws)
-        period = board.period_for("30d", NOW)
-        scope = board._Scope(ws, period, [], [], 300, 300)
-        # 64 mentions expected, WORD_SAMPLE (1) of them wanted: every 64th, from the index
-        _words, _tags, read = board._period_terms(conn, scope, period, 64)
-        sampled = conn.execute(
-            select(mentions.c.id).where(mentions.c.workspace_id == ws, mentions.c.id % 64 == 0)
-        ).all()
-        assert read == len(sampled) > 0
-        board.build(conn, ws, topics, period, timezone="UTC", topic_ids=[topics[0].id])
-
-
-def test_rising_words_on_a_short_period_sample_by_id(counted, monkeypatch):
-    monkeypatch.setattr(board, "WORD_SAMPLE", 10)
-    ws = counted.workspace.id
-    with counted.engine.connect() as conn:
-        acme = next(t for t in topic_store.list_all(conn, ws) if t.name == "Acme")
-        period = board.period_for("30d", NOW)
-        scope = board._Scope(ws, period, [acme.id], [], 300, 150)
-        _words, _tags, read = board._period_terms(conn, scope, period, 150)  # every 15th id
-        sampled = [
-            text
-            for i, text in conn.execute(
-                select(mentions.c.id, mentions.c.text).where(mentions.c.workspace_id == ws)
-            )
-            if i % 15 == 0 and "acme" in text
-        ]
-    assert read == len(sampled) > 0
+    changes = [
+        lambda: listening.add_topic(counted, "Both", "acme AND rival", "theme"),
+        lambda: listening.edit_topic(counted, "Rival", "rival OR nothing"),
+        lambda: listening.remove_topic(counted, "Acme"),
+    ]
+    for change in changes:
+        change()
+        with counted.engine.connect() as conn:
+            period = board.period_for("30d", NOW)
+            for chosen in _topic_sets(topic_store.list_all(conn, ws)):
+                a = board._counts(conn, ws, period, chosen)
+                b = _from_mentions(conn, ws, period, chosen)
+                assert sorted(a.by_hour) == sorted(b.by_hour)
+                assert (a.channels, a.languages) == (b.channels, b.languages)
