@@ -83,7 +83,7 @@ def _expected_counts(conn, workspace_id: int) -> tuple[Counter, Counter]:
             ("language", m.lang or ""),
         )
         matched = topics.get(m.id, [])
-        for facet, value in facets.items():
+        for facet, value in facets:
             for topic in (ALL_MENTIONS, *matched):
                 expected[(topic, facet, hour, value)] += 1
             if matched:
