@@ -9,6 +9,8 @@ Errors a connector raises, by what the runner should do:
     +-- RetriableError             429, 5xx, timeouts, connection errors: back off, try again
     |   +-- RateLimitedError       the platform said when to come back (`retry_at`)
     |   +-- OutcomeUnknownError    a request that creates something may have gone through
+    |   +-- StreamDroppedError     a live stream's connection broke or went quiet: reconnect
+    +-- StreamUnavailableError     the platform does not stream for this source: poll it instead
     +-- SourceConfigError          the source's settings are unusable (missing env var, bad URL)
     +-- AuthError                  401/403: the credential is missing, wrong or lacks a scope
     +-- SourceNotFoundError        404: the feed, instance or endpoint is not there
@@ -24,9 +26,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -88,6 +91,16 @@ class RequestRejectedError(ConnectorError):
     pass
 
 
+class StreamDroppedError(RetriableError):
+    """A live stream's connection was lost, closed by the platform, or stalled (no data and no
+    keep-alive for too long). Reconnecting soon is right: the network or the platform hiccuped."""
+
+
+class StreamUnavailableError(ConnectorError):
+    """The platform does not offer a stream for this source (streaming switched off on the
+    server, or only for signed-in users); the runner polls the source instead."""
+
+
 class SourceConfig(BaseModel):
     """Settings every source has; each connector extends it with its own fields."""
 
@@ -98,6 +111,22 @@ class SourceConfig(BaseModel):
 
     # Field names holding secrets; shown redacted, never logged.
     secret_fields: ClassVar[tuple[str, ...]] = ()
+
+
+class StreamingSourceConfig(SourceConfig):
+    """Settings of a source whose connector can also stream (`Streamer`).
+
+    `mode: stream` keeps a connection open and stores items as they come; `stall_seconds` is how
+    long the stream may stay silent (no item, no keep-alive) before it is reconnected.
+    """
+
+    mode: Literal["poll", "stream"] = "poll"
+    stall_seconds: float = Field(90.0, gt=0, le=3600)
+
+
+def streams(config: SourceConfig) -> bool:
+    """Whether this source is configured to stream rather than poll."""
+    return isinstance(config, StreamingSourceConfig) and config.mode == "stream"
 
 
 class EnvSecret(BaseModel):
@@ -157,6 +186,31 @@ class FetchResult:
     items: list[RawItem]
     next_cursor: Cursor
     more: bool = False  # another page is ready now (the runner asks again at once)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A stream message that could not be read; quarantined with `reason`, never fatal."""
+
+    reason: str
+    text: str  # the message as received, for the quarantine
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """What a live stream says, in the order it happened.
+
+    `items` are raw items to store (mapped like polled ones); `cursor` is where to resume once
+    everything yielded up to here is stored (None: unchanged); `unreadable` are messages that
+    could not be read; `deleted` are external ids the platform says were deleted. An event with
+    none of these is a sign of life (connected, a keep-alive), which keeps the stream from
+    counting as stalled.
+    """
+
+    items: tuple[RawItem, ...] = ()
+    cursor: Cursor | None = None
+    unreadable: tuple[Unreadable, ...] = ()
+    deleted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +309,35 @@ class Sender(Protocol):
         """The message as the platform holds it, or None when it certainly does not have it.
 
         Raises ConnectorError when the platform cannot tell (the caller then asks a person)."""
+        ...
+
+
+class TopicFilter(Protocol):
+    """The workspace's topics, for a stream that must choose for itself what to keep (a
+    firehose of everything). Fields the stream cannot know yet (sentiment) never exclude."""
+
+    def wanted(self, text: str, *, lang: str | None = None, author: str | None = None) -> bool: ...
+
+    def __len__(self) -> int:
+        """How many topics there are; 0 means nothing can be kept."""
+        ...
+
+
+@runtime_checkable
+class Streamer(Protocol):
+    """What a connector that can stream adds next to `fetch` (its config is a
+    `StreamingSourceConfig`; the runner streams sources whose `mode` is `stream`).
+
+    `stream` opens one connection and yields events until it ends: it returns when the platform
+    closed the stream normally and raises ConnectorError otherwise (StreamDroppedError for a
+    broken connection, AuthError for refused credentials, StreamUnavailableError when the
+    platform offers no stream). Reconnecting, batching, storing and saving the cursor are the
+    runner's: a stream only reads. It resumes after `cursor` where the platform allows, and
+    catches up what was missed while disconnected where it can.
+    """
+
+    def stream(self, cursor: Cursor | None, topics: TopicFilter) -> AsyncIterator[StreamEvent]:
+        """Events from one connection, starting after `cursor` (None: from now)."""
         ...
 
 

@@ -24,7 +24,8 @@ import asyncio
 import json
 import random
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -46,6 +47,7 @@ from lyssna.connectors.base import (
     RequestRejectedError,
     RetriableError,
     SourceNotFoundError,
+    StreamDroppedError,
 )
 from lyssna.core.clock import utcnow
 
@@ -57,6 +59,7 @@ _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Failures that happen before a byte of the request left: nothing can have been created.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _MAX_ERROR_TEXT = 200
+_MAX_STREAM_ERROR_BODY = 64 * 1024  # a refused stream's error body, read to say why
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 Hints = Mapping[type[ConnectorError], str]
@@ -254,6 +257,53 @@ class HttpClient:
             request=request,
         )
 
+    @asynccontextmanager
+    async def open_stream(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        hints: Hints | None = None,
+        read_timeout: float | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """A long-lived streaming GET, open while the block runs: the response once the
+        platform accepted it (200), to read with `stream_lines`; a refusal as the usual error.
+
+        Never retried here: a stream's caller reconnects with its own backoff. A connection
+        that cannot be made or breaks is StreamDroppedError. `read_timeout` (None: none) closes
+        a connection that stays silent that long.
+        """
+        where = _describe(url)
+        timeout = httpx.Timeout(self._client.timeout.connect or 10.0, read=read_timeout)
+        request = self._client.build_request(
+            "GET", url, params=params, headers=headers, timeout=timeout
+        )
+        self.requests_made += 1
+        try:
+            response = await self._client.send(request, stream=True)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise SourceNotFoundError(f"{where} is not a usable URL: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise StreamDroppedError(f"cannot reach {where}: {_first_line(exc)}") from exc
+        try:
+            self._note_rate_limit(response)
+            if response.status_code != 200:
+                try:
+                    body = await response.aread()
+                except httpx.HTTPError:
+                    body = b""
+                answer = httpx.Response(
+                    response.status_code,
+                    headers=response.headers,
+                    content=body[:_MAX_STREAM_ERROR_BODY],
+                    request=request,
+                )
+                raise with_hint(classify(answer, where), hints)
+            yield response
+        finally:
+            await response.aclose()
+
     def _backoff(self, attempt: int) -> float:
         # Full jitter: spreads retries of many sources so they do not hit the platform together.
         cap = min(self.retry.max_delay, self.retry.base_delay * 2**attempt)
@@ -364,16 +414,24 @@ def platform_message(response: httpx.Response) -> str:
     return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
 
 
-def parse_json(response: httpx.Response) -> Any:
+def loads(content: bytes | str) -> Any:
+    """JSON as platforms send it; ValueError when it is not JSON.
+
+    orjson refuses lone surrogates (`"\\ud800"`), which some platforms do send inside one
+    item; the standard parser takes them, and they become U+FFFD so one bad item does not
+    make the whole page (or stream message) unreadable.
+    """
     try:
-        return orjson.loads(response.content)
+        return orjson.loads(content)
     except orjson.JSONDecodeError:
         pass
-    # orjson refuses lone surrogates (`"\\ud800"`), which some platforms do send inside one
-    # item; the standard parser takes them, and they become U+FFFD so one bad item does not
-    # make the whole page unreadable.
+    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
+    return _scrub_surrogates(json.loads(text))
+
+
+def parse_json(response: httpx.Response) -> Any:
     try:
-        return _scrub_surrogates(json.loads(response.content.decode("utf-8", errors="replace")))
+        return loads(response.content)
     except ValueError as exc:
         raise MalformedResponseError(
             f"{_describe(str(response.request.url))} answered with something that is not JSON "
@@ -398,6 +456,51 @@ def _outcome_unknown(error: ConnectorError, hints: Hints | None) -> ConnectorErr
     return with_hint(unknown, hints)
 
 
+@dataclass(frozen=True, slots=True)
+class OversizedLine:
+    """A line of a stream longer than the reader accepts; its bytes were skipped."""
+
+    size: int
+
+
+async def stream_lines(
+    response: httpx.Response, *, max_line_bytes: int = 4 * 1024 * 1024
+) -> AsyncIterator[bytes | OversizedLine]:
+    """The lines of a streaming response as they arrive (without their line ending; blank
+    lines too, which streams send as keep-alives). A line over `max_line_bytes` is skipped and
+    reported as OversizedLine, so one huge message cannot exhaust memory. A connection that
+    breaks mid-way is StreamDroppedError; the stream ending normally ends the iteration."""
+    where = _describe(str(response.request.url))
+    pending = bytearray()
+    skipping = 0  # bytes of an oversized line dropped so far (0: not skipping)
+    try:
+        async for chunk in response.aiter_bytes():
+            start = 0
+            while True:
+                end = chunk.find(b"\n", start)
+                piece = chunk[start:] if end < 0 else chunk[start:end]
+                if skipping:
+                    skipping += len(piece)
+                elif len(pending) + len(piece) > max_line_bytes:
+                    skipping = len(pending) + len(piece)
+                    pending.clear()
+                else:
+                    pending += piece
+                if end < 0:
+                    break
+                if skipping:
+                    yield OversizedLine(skipping)
+                    skipping = 0
+                else:
+                    yield bytes(pending.removesuffix(b"\r"))
+                    pending.clear()
+                start = end + 1
+    except httpx.HTTPError as exc:
+        raise StreamDroppedError(f"the stream from {where} broke off: {_first_line(exc)}") from exc
+    if pending and not skipping:
+        yield bytes(pending.removesuffix(b"\r"))
+
+
 def with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:
     """`error` with the first hint for its kind added to its reason."""
     for kind, hint in (hints or {}).items():
@@ -411,6 +514,11 @@ def with_hint(error: ConnectorError, hints: Hints | None) -> ConnectorError:
 def _describe(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.netloc}{parts.path}" if parts.netloc else url.split("?")[0]
+
+
+def describe_url(url: str) -> str:
+    """How a URL is named in messages: host and path, never the query (it may hold a key)."""
+    return _describe(url)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""Polling sources: each on its own schedule, each failure kept to its own source.
+"""Polling sources: each on its own schedule, each failure kept to its own source; streaming
+sources (`mode: stream`) each in a long-lived task (`streaming.py`).
 
 One poll of a source reads pages until the connector says there is no more (or the source's
 `max_pages_per_poll` is reached). After every page, its items go through the ingest pipeline and
@@ -27,12 +28,16 @@ from lyssna.connectors import registry
 from lyssna.connectors.base import (
     Connector,
     ConnectorError,
-    FetchResult,
+    Cursor,
     MappedItem,
     RateLimitedError,
+    RawItem,
     SourceConfig,
+    Unreadable,
+    streams,
 )
 from lyssna.connectors.http import HttpClient
+from lyssna.connectors.streaming import StreamPolicy, StreamStatus, StreamTask, stream_outcome
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 from lyssna.pipeline.ingest import AnalyzerFactory, Ingestor
@@ -73,6 +78,15 @@ class PollOutcome:
         return self.error is None
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing one page or batch did."""
+
+    new: int = 0
+    quarantined: int = 0
+    unknown_fields: frozenset[str] = frozenset()
+
+
 def config_error_message(kind: str, exc: ValidationError) -> str:
     problems = "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or kind}: {err['msg']}" for err in exc.errors()
@@ -106,17 +120,20 @@ class Runner:
         http_factory: Callable[[], HttpClient] = HttpClient,
         analyzer_factory: AnalyzerFactory | None = None,
         clock: Callable[[], datetime] = utcnow,
+        stream_policy: StreamPolicy | None = None,
     ) -> None:
         self.ctx = ctx
         self.only = set(only) if only else None
         self.http_factory = http_factory
         self.clock = clock
+        self.stream_policy = stream_policy or StreamPolicy()
         self._analyzer_factory = analyzer_factory  # None: the workspace's own
         self._analyzer: Analyzer | None = None
         self._analyzer_built_at: datetime | None = None
         # One writer at a time: SQLite has one, and ingest is CPU-bound anyway.
         self._write_lock = asyncio.Lock()
         self.latest: dict[str, PollOutcome] = {}
+        self.streams: dict[str, StreamStatus] = {}  # the streaming sources, by name
         # Sources whose state could not be saved (database trouble): not retried before this.
         self._not_before: dict[str, datetime] = {}
 
@@ -132,20 +149,53 @@ class Runner:
             found = [s for s in found if s.name in self.only]
         return found
 
-    def due(self, now: datetime) -> list[SourceRecord]:
+    def reload(self, record: SourceRecord) -> SourceRecord:
+        """The source as stored now (its cursor and counters move as it runs)."""
+        with self.ctx.engine.connect() as conn:
+            return state_store.get(conn, self.ctx.workspace.id, record.name)
+
+    def due(self, now: datetime, found: list[SourceRecord] | None = None) -> list[SourceRecord]:
+        """Polling sources whose time has come (streaming sources run in their own task)."""
         return [
             s
-            for s in self.sources()
-            if (s.next_run_at is None or s.next_run_at <= now)
+            for s in (self.sources() if found is None else found)
+            if not is_streaming(s)
+            and (s.next_run_at is None or s.next_run_at <= now)
             and self._not_before.get(s.name, now) <= now
         ]
 
-    async def run_once(self) -> list[PollOutcome]:
-        """Poll every source once, whatever its schedule, side by side; then send the inbox
-        replies that are due."""
-        outcomes = list(await asyncio.gather(*(self._poll_guarded(s) for s in self.sources())))
+    async def run_once(self, *, stream_seconds: float = 0.0) -> list[PollOutcome]:
+        """Poll every polling source once, whatever its schedule, side by side; then send the
+        inbox replies that are due.
+
+        Streaming sources are skipped, unless `stream_seconds` > 0: then each streams for that
+        long (catching up from its cursor) and stops, its items stored as usual.
+        """
+        found = self.sources()
+        polled = [s for s in found if not is_streaming(s)]
+        streamed = [s for s in found if is_streaming(s)] if stream_seconds > 0 else []
+        outcomes = list(
+            await asyncio.gather(
+                *(self.poll_guarded(s) for s in polled),
+                *(self._stream_for(s, stream_seconds) for s in streamed),
+            )
+        )
         await self.send_replies()
         return outcomes
+
+    def skipped_streams(self) -> list[SourceRecord]:
+        """The streaming sources `run_once` leaves out (without `stream_seconds`)."""
+        return [s for s in self.sources() if is_streaming(s)]
+
+    async def _stream_for(self, record: SourceRecord, seconds: float) -> PollOutcome:
+        stop = asyncio.Event()
+        task = StreamTask(self, record, self.stream_policy)
+        self.streams[record.name] = task.status
+        asyncio.get_running_loop().call_later(seconds, stop.set)
+        await task.run(stop)
+        outcome = stream_outcome(task.status, self.clock())
+        self.latest[record.name] = outcome
+        return outcome
 
     async def send_replies(self) -> None:
         """Send the inbox's queued replies that are due, and recover interrupted attempts.
@@ -171,14 +221,18 @@ class Runner:
         on_poll: Callable[[PollOutcome], None] | None = None,
         tick: float = 1.0,
     ) -> None:
-        """Poll sources as they fall due until `stop` is set; running polls finish first."""
+        """Poll sources as they fall due, and stream the streaming ones, until `stop` is set;
+        running polls finish first and streams store what they hold."""
         running: dict[str, asyncio.Task[PollOutcome]] = {}
+        streaming: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
         sending: asyncio.Task[None] | None = None
         sent_at: datetime | None = None
         while not stop.is_set():
-            for record in self.due(self.clock()):
+            found = self.sources()
+            self._keep_streaming(found, streaming)
+            for record in self.due(self.clock(), found):
                 if record.name not in running:
-                    running[record.name] = asyncio.create_task(self._poll_guarded(record))
+                    running[record.name] = asyncio.create_task(self.poll_guarded(record))
             now = self.clock()
             if (sending is None or sending.done()) and (
                 sent_at is None or now - sent_at >= SEND_EVERY
@@ -193,14 +247,39 @@ class Runner:
                 await asyncio.wait_for(stop.wait(), timeout=tick)
             except TimeoutError:
                 pass
-        if running:
-            await asyncio.gather(*running.values())
+        for _, stream_stop in streaming.values():
+            stream_stop.set()
+        if running or streaming:
+            await asyncio.gather(*running.values(), *(task for task, _ in streaming.values()))
         if sending is not None:
             await sending
 
+    def _keep_streaming(
+        self,
+        found: list[SourceRecord],
+        streaming: dict[int, tuple[asyncio.Task[None], asyncio.Event]],
+    ) -> None:
+        """Start a task for each streaming source without one; stop those of removed sources
+        (a source removed and added again is a new one)."""
+        wanted = {s.id: s for s in found if is_streaming(s)}
+        for source_id, (running, stream_stop) in list(streaming.items()):
+            if source_id not in wanted or running.done():
+                stream_stop.set()
+                if running.done():
+                    del streaming[source_id]
+        names = {s.name for s in wanted.values()}
+        for name in set(self.streams) - names:
+            del self.streams[name]
+        for source_id, record in wanted.items():
+            if source_id not in streaming:
+                stream_stop = asyncio.Event()
+                task = StreamTask(self, record, self.stream_policy)
+                self.streams[record.name] = task.status
+                streaming[source_id] = (asyncio.create_task(task.run(stream_stop)), stream_stop)
+
     # --- one poll -------------------------------------------------------------------------
 
-    async def _poll_guarded(self, record: SourceRecord) -> PollOutcome:
+    async def poll_guarded(self, record: SourceRecord) -> PollOutcome:
         """`poll`, and if even saving the state failed (database down), say so and go on."""
         try:
             return await self.poll(record)
@@ -242,7 +321,7 @@ class Runner:
             await self._failed(record, outcome, error, started, interval)
         else:
             outcome.next_run_at = started + timedelta(seconds=interval)
-            await self._write(
+            await self.write(
                 lambda conn: state_store.record_success(
                     conn, record.id, at=started, next_run_at=outcome.next_run_at
                 )
@@ -269,31 +348,44 @@ class Runner:
         while True:
             result = await connector.fetch(cursor)
             outcome.pages += 1
-            new, quarantined = await self._store_page(record, connector, result, offset, outcome)
+            stored = await self.store_items(
+                record, connector, result.items, result.next_cursor, offset
+            )
             offset += len(result.items)
             outcome.fetched += len(result.items)
-            outcome.new += new
-            outcome.quarantined += quarantined
+            outcome.new += stored.new
+            outcome.quarantined += stored.quarantined
+            outcome.unknown_fields.update(stored.unknown_fields)
             cursor = result.next_cursor
             if not result.more or outcome.pages >= config.max_pages_per_poll:
                 return
 
-    async def _store_page(
+    async def store_items(
         self,
         record: SourceRecord,
         connector: Connector,
-        result: FetchResult,
+        items: Sequence[RawItem],
+        cursor: Cursor | None,
         offset: int,
-        outcome: PollOutcome,
-    ) -> tuple[int, int]:
+        unreadable: Sequence[Unreadable] = (),
+    ) -> Stored:
+        """Map and ingest a page (or a stream's batch), then save the cursor after it.
+
+        `unreadable` are messages a stream could not read: quarantined with their reason.
+        """
         retrieved_at = self.clock()
         raw_records = []
-        for index, item in enumerate(result.items):
+        unknown: set[str] = set()
+        for index, item in enumerate(items):
             mapped = _map_safely(connector, item, retrieved_at)
-            outcome.unknown_fields.update(mapped.unknown_fields)
+            unknown.update(mapped.unknown_fields)
             raw_records.append(_raw_record(record.name, offset + index, mapped, item.payload))
+        for index, message in enumerate(unreadable, start=offset + len(items)):
+            raw_records.append(
+                RawRecord(f"source:{record.name}", index, None, message.reason, message.text)
+            )
 
-        def store() -> tuple[int, int]:
+        def store() -> Stored:
             new = quarantined = 0
             if raw_records:
                 ingestor = self._ingestor()
@@ -305,12 +397,12 @@ class Runner:
                 state_store.save_progress(
                     conn,
                     record.id,
-                    result.next_cursor,
-                    fetched=len(result.items),
+                    cursor if cursor is not None else {},
+                    fetched=len(raw_records),
                     collected=new,
                     quarantined=quarantined,
                 )
-            return new, quarantined
+            return Stored(new, quarantined, frozenset(unknown))
 
         async with self._write_lock:
             return await asyncio.to_thread(store)
@@ -348,7 +440,7 @@ class Runner:
         outcome.next_run_at = next_run
         # INFO, not WARNING: the reason is kept in the source's state and shown by the CLI.
         log.info("source %s: %s", record.name, error.reason)
-        await self._write(
+        await self.write(
             lambda conn: state_store.record_failure(
                 conn,
                 record.id,
@@ -359,13 +451,25 @@ class Runner:
             )
         )
 
-    async def _write(self, action: Callable[..., None]) -> None:
+    async def write(self, action: Callable[..., None]) -> None:
+        """Run `action(conn)` in a write transaction, one writer at a time, off the loop."""
+
         def run() -> None:
             with write_transaction(self.ctx.engine) as conn:
                 action(conn)
 
         async with self._write_lock:
             await asyncio.to_thread(run)
+
+
+def is_streaming(record: SourceRecord) -> bool:
+    """Whether the source is configured to stream (invalid settings: it is polled, and the
+    poll says what is wrong)."""
+    try:
+        _, config = build_config(record)
+    except UserError:
+        return False
+    return streams(config)
 
 
 def _map_safely(connector: Connector, item: object, retrieved_at: datetime) -> MappedItem:

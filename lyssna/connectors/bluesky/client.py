@@ -6,14 +6,17 @@ Each query is a stream with a `Walk`: its `since` is the newest `indexedAt` coll
 is the API's opaque `cursor` for the next page of the walk in progress.
 
 With an account (identifier and app password), requests go to its server with a session
-(`xrpc.py`).
+(`xrpc.py`). With `mode: stream`, the source reads the live Jetstream firehose instead, keeping
+the posts that match the workspace's topics (`jetstream.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, ClassVar
 
+from lyssna.connectors import websocket
 from lyssna.connectors.base import (
     ConnectorError,
     Cursor,
@@ -23,9 +26,12 @@ from lyssna.connectors.base import (
     Outgoing,
     RawItem,
     Sent,
+    StreamDroppedError,
+    StreamEvent,
+    TopicFilter,
     Verdict,
 )
-from lyssna.connectors.bluesky import mapping
+from lyssna.connectors.bluesky import jetstream, mapping
 from lyssna.connectors.bluesky.config import BlueskyConfig
 from lyssna.connectors.bluesky.sender import BlueskySender
 from lyssna.connectors.bluesky.xrpc import Xrpc
@@ -80,7 +86,12 @@ class BlueskyConnector:
             more = more or stream_more
         return FetchResult(list(items.values()), {"streams": walks}, more)
 
+    def stream(self, cursor: Cursor | None, topics: TopicFilter) -> AsyncIterator[StreamEvent]:
+        return jetstream.stream_posts(self.config, cursor, topics)
+
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
+        if mapping.is_jetstream_event(item.payload):
+            return mapping.map_commit(item, retrieved_at)
         return mapping.map_post(item, retrieved_at)
 
     async def send(self, message: Outgoing) -> Sent:
@@ -97,9 +108,31 @@ class BlueskyConnector:
                 details.append(f"account {session.handle}: signed in (can reply and post)")
             else:
                 details.append("no account: cannot reply or post")
-            body = await self.xrpc.call(SEARCH, params={"q": self.config.queries[0], "limit": 1})
-            if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
-                raise MalformedResponseError(f"{self.config.base_url} did not answer with posts")
+            if self.config.queries:
+                params = {"q": self.config.queries[0], "limit": 1}
+                body = await self.xrpc.call(SEARCH, params=params)
+                if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
+                    raise MalformedResponseError(
+                        f"{self.config.base_url} did not answer with posts"
+                    )
+            if self.config.mode == "stream":
+                details.append(await self._check_jetstream())
         except ConnectorError as exc:
             return Verdict(False, exc.reason, tuple(details))
+        if self.config.mode == "stream":
+            where = self.config.jetstream_url
+            return Verdict(True, f"{where} streams posts", tuple(details))
         return Verdict(True, f"{self.config.base_url} answers searches", tuple(details))
+
+    async def _check_jetstream(self) -> str:
+        """Connect to Jetstream and wait for its first post (the firehose is never quiet)."""
+        url = jetstream.subscribe_url(self.config, None)
+        where = self.config.jetstream_url
+        async with websocket.connect(url) as connection:
+            async for message in websocket.messages(connection, where=where, ping_every=15):
+                if message is None:
+                    raise MalformedResponseError(
+                        f"{where} accepted the connection but sent no post within 15 s"
+                    )
+                return f"stream {where}: connected, posts arriving"
+        raise StreamDroppedError(f"{where} closed the connection at once")
