@@ -34,6 +34,11 @@ def kinds() -> list[str]:
     return sorted(set(_BUILTIN) | set(_registered))
 
 
+def builtin_kinds() -> list[str]:
+    """The kinds shipped with Lyssna (not plugins or test doubles registered at run time)."""
+    return sorted(_BUILTIN)
+
+
 def get(kind: str) -> type[Connector]:
     if kind in _registered:
         return _registered[kind]

@@ -31,7 +31,7 @@ from tests.connectors.harness import HARNESSES, Harness
 RETRIEVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=registry.kinds())
+@pytest.fixture(params=registry.builtin_kinds())
 def harness(
     request: pytest.FixtureRequest, server: FakeServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Harness]:
@@ -75,7 +75,7 @@ def ids(harness: Harness, items: list[RawItem]) -> set[str]:
 
 
 def test_every_registered_kind_has_a_harness():
-    assert set(registry.kinds()) == set(HARNESSES)
+    assert set(registry.builtin_kinds()) == set(HARNESSES)
 
 
 def test_declares_what_it_is(harness: Harness):
@@ -218,5 +218,5 @@ def test_every_kind_is_documented():
     from pathlib import Path
 
     docs = (Path(__file__).parents[2] / "docs" / "connectors.md").read_text(encoding="utf-8")
-    for kind in registry.kinds():
+    for kind in registry.builtin_kinds():
         assert f"(`{kind}`)" in docs, f"docs/connectors.md has no section for {kind}"
