@@ -16,6 +16,7 @@ Figures:
 from __future__ import annotations
 
 import argparse
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -113,6 +114,13 @@ def full_ingest(path: Path, tmp: Path, topics: list[tuple[str, str]], name: str,
     return ctx, summary, t[0]
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds used so far by this process and by its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -131,7 +139,9 @@ def main() -> None:
         tmp = Path(tmpdir)
         floor_rate = floor(path, tmp / "floor.db")
         print(f"floor (parse + executemany, no indexes): {floor_rate:,.0f} rows/s")
+        before = _cpu()
         _, summary, seconds = full_ingest(path, tmp, topics, "full")
+        main_cpu, workers_cpu = (b - a for a, b in zip(before, _cpu(), strict=True))
         rate = summary.read / seconds
         print(
             f"full ingest, {len(topics)} topics, {args.count:,} mentions: {seconds:.1f} s, "
@@ -140,6 +150,12 @@ def main() -> None:
         print(
             f"ratio full/floor: {floor_rate / rate:.1f}x (target <= 15), "
             f"mentions/s target >= 10,000: {'met' if rate >= 10_000 else 'NOT met'}"
+        )
+        per_main, per_workers = main_cpu / summary.read * 1e6, workers_cpu / summary.read * 1e6
+        print(
+            f"CPU per mention: writer (main) {per_main:.0f} µs, workers {per_workers:.0f} µs, "
+            f"total {per_main + per_workers:.0f} µs: {2e6 / (per_main + per_workers):,.0f} "
+            "mentions/s if both cores were free"
         )
         own, child = peak_memory_mib()
         print(f"peak memory: main {own:,.0f} MiB, largest worker {child:,.0f} MiB")
