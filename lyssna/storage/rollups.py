@@ -11,7 +11,8 @@ counts cannot tell. So each mention's exact set of topics is its *signature*
 (`topic_signatures`: a workspace has few distinct ones, as topics overlap in few ways), and
 `topic_set_rollups` counts the same facets per signature and hour. A set's count is the sum over
 the signatures that share a topic with it: exact, each mention in one signature only. Mentions
-in no topic have no signature and are not in that table (no set holds them).
+in no topic have the empty signature "", so that a set holding most signatures can be counted
+the other way round: all mentions less the signatures it does not touch, whichever reads fewer.
 
 Whatever changes what a mention counts as goes through here, in the writer's transaction:
 
@@ -172,10 +173,10 @@ class Tally:
         return changes
 
     def set_changes(self) -> Counter[tuple[str, str, Any, str]]:
-        """(signature, facet, hour, value) -> change, for mentions in at least one topic."""
+        """(signature, facet, hour, value) -> change, for every row the tally touches."""
         changes: Counter[tuple[str, str, Any, str]] = Counter()
         for (hour, sentiment, channel, lang, topic_ids), n in self.alike.items():
-            if not n or not topic_ids:
+            if not n:
                 continue
             key = _hour_key(hour, self.dialect)
             sig = signature(topic_ids)
@@ -221,12 +222,19 @@ class Tally:
         if self.per_topic:
             rows = [(workspace_id, *key, n) for key, n in self.changes().items() if n]
             _increment(conn, "mention_rollups", _KEY, rows)
-        set_changes = {key: n for key, n in self.set_changes().items() if n}
+        set_changes = self.set_changes()
         self.alike.clear()
-        if set_changes:
-            ids = _signature_ids(conn, workspace_id, {key[0] for key in set_changes})
-            rows = [(workspace_id, ids[sig], *rest, n) for (sig, *rest), n in set_changes.items()]
-            _increment(conn, "topic_set_rollups", _SET_KEY, rows)
+        _write_sets(conn, workspace_id, set_changes)
+
+
+def _write_sets(
+    conn: Connection, workspace_id: int, changes: Counter[tuple[str, str, Any, str]]
+) -> None:
+    nonzero = {key: n for key, n in changes.items() if n}
+    if nonzero:
+        ids = _signature_ids(conn, workspace_id, {key[0] for key in nonzero})
+        rows = [(workspace_id, ids[sig], *rest, n) for (sig, *rest), n in nonzero.items()]
+        _increment(conn, "topic_set_rollups", _SET_KEY, rows)
 
 
 def _increment(
@@ -385,8 +393,8 @@ def rebuild_topic_sets(conn: Connection, workspace_id: int) -> int:
 
     A topic added, edited or removed changes the signature of every mention it matched before
     or matches now; the matches before are gone by then, so all signatures are recounted. The
-    matched mentions are read once, in mention order, and counted with a `Tally` (one pass,
-    about a second per million matches on SQLite).
+    matched mentions are read once, in mention order, and counted with a `Tally`; the empty
+    signature is what the all-mentions counts hold beyond them (`rebuild` recounts those first).
     """
     _lock(conn)
     conn.execute(delete(topic_set_rollups).where(topic_set_rollups.c.workspace_id == workspace_id))
@@ -410,9 +418,19 @@ def rebuild_topic_sets(conn: Connection, workspace_id: int) -> int:
         topic_ids.append(topic_id)
     if last is not None:
         tally.add(*fields, topic_ids)
-    written = len(tally.set_changes())
-    tally.write(conn, workspace_id)
-    return written
+    changes = tally.set_changes()
+    # Mentions in no topic: all mentions (whose counts are exact) less those in a signature.
+    in_topics: Counter[tuple[str, Any, str]] = Counter()
+    for (_sig, facet, hour, value), n in changes.items():
+        in_topics[(facet, hour, value)] += n
+    for facet, hour, value, n in conn.exec_driver_sql(
+        "SELECT facet, hour, value, mentions FROM mention_rollups "
+        f"WHERE workspace_id = {marker} AND topic_id = {marker}",
+        (workspace_id, ALL_MENTIONS),
+    ):
+        changes[("", facet, hour, value)] += n - in_topics[(facet, hour, value)]
+    _write_sets(conn, workspace_id, changes)
+    return sum(1 for n in changes.values() if n)
 
 
 def rebuild(conn: Connection, workspace_id: int) -> int:
@@ -453,43 +471,61 @@ class HourCount:
     mentions: int
 
 
-def _range(
+def _counts(
     conn: Connection,
     workspace_id: int,
     topics: Sequence[int],
     facet: str,
     since: datetime | None,
     until: datetime | None,
-) -> tuple[Table, list[Any]]:
-    """Which table to read and the conditions, for all mentions (no topics), one topic, or a
-    set of topics (the signatures that share a topic with it)."""
-    table = mention_rollups
-    conditions: list[Any] = [mention_rollups.c.workspace_id == workspace_id]
-    if len(set(topics)) > 1:
-        table = topic_set_rollups
-        conditions = [
-            topic_set_rollups.c.workspace_id == workspace_id,
-            topic_set_rollups.c.signature_id.in_(signatures_of(conn, workspace_id, topics)),
-        ]
-    else:
-        conditions.append(mention_rollups.c.topic_id == (topics[0] if topics else ALL_MENTIONS))
-    conditions.append(table.c.facet == facet)
-    if since is not None:
-        conditions.append(table.c.hour >= since)
-    if until is not None:
-        conditions.append(table.c.hour < until)
-    return table, conditions
+) -> Any:
+    """The rows (hour, value, mentions) to add up for all mentions (no topics), one topic, or
+    a set of topics; a (hour, value) may come in several rows."""
+
+    def rows(table: Table, condition: Any, sign: int = 1) -> Any:
+        where = [table.c.workspace_id == workspace_id, condition, table.c.facet == facet]
+        if since is not None:
+            where.append(table.c.hour >= since)
+        if until is not None:
+            where.append(table.c.hour < until)
+        count = table.c.mentions if sign > 0 else -table.c.mentions
+        return select(table.c.hour, table.c.value, count.label("mentions")).where(*where)
+
+    if len(set(topics)) < 2:
+        topic = topics[0] if topics else ALL_MENTIONS
+        return rows(mention_rollups, mention_rollups.c.topic_id == topic).subquery()
+    touched, untouched = _split_signatures(conn, workspace_id, topics)
+    signature_id = topic_set_rollups.c.signature_id
+    if _complement_reads_less(touched, untouched):
+        return union_all(
+            rows(mention_rollups, mention_rollups.c.topic_id == ALL_MENTIONS),
+            rows(topic_set_rollups, signature_id.in_(untouched), -1),
+        ).subquery()
+    return rows(topic_set_rollups, signature_id.in_(touched)).subquery()
 
 
-def signatures_of(conn: Connection, workspace_id: int, topic_ids: Sequence[int]) -> list[int]:
-    """The signatures that hold any of these topics (a workspace has few; read them all)."""
-    wanted = set(topic_ids)
-    rows = conn.execute(
+def _complement_reads_less(touched: list[int], untouched: list[int]) -> bool:
+    """Whether all mentions less the untouched signatures reads fewer rows than the touched
+    ones (when most signatures share a topic with the set). The all-mentions rows and the
+    empty signature are dense, so they count as two busy signatures."""
+    return len(untouched) + 2 < len(touched)
+
+
+def _split_signatures(
+    conn: Connection, workspace_id: int, topic_ids: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """The workspace's signatures that hold any of these topics, and the others (the empty
+    one included). A workspace has few: they are all read."""
+    wanted = {str(t) for t in topic_ids}
+    touched: list[int] = []
+    untouched: list[int] = []
+    for r in conn.execute(
         select(topic_signatures.c.id, topic_signatures.c.topics).where(
             topic_signatures.c.workspace_id == workspace_id
         )
-    )
-    return [r.id for r in rows if wanted.intersection(map(int, r.topics.split(",")))]
+    ):
+        (touched if wanted.intersection(r.topics.split(",")) else untouched).append(r.id)
+    return touched, untouched
 
 
 def by_hour(
@@ -502,13 +538,20 @@ def by_hour(
 ) -> list[HourCount]:
     """Counts per UTC hour and value of `facet`, for hours starting in [since, until), of all
     mentions (no topics) or of those in any of `topics` (each counted once)."""
-    table, where = _range(conn, workspace_id, topics, facet, since, until)
+    found = _counts(conn, workspace_id, topics, facet, since, until)
     rows = conn.execute(
-        select(table.c.hour, table.c.value, func.sum(table.c.mentions).label("n"))
-        .where(*where)
-        .group_by(table.c.hour, table.c.value)
+        select(found.c.hour, found.c.value, func.sum(found.c.mentions).label("n")).group_by(
+            found.c.hour, found.c.value
+        )
     )
-    return [HourCount(r.hour, r.value, int(r.n)) for r in rows if r.n]
+    return [HourCount(_as_time(r.hour), r.value, int(r.n)) for r in rows if r.n]
+
+
+def _as_time(hour: Any) -> datetime:
+    # Through a UNION, SQLite hands the column back as stored (text).
+    if isinstance(hour, str):
+        return datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return hour  # type: ignore[no-any-return]
 
 
 def totals(
@@ -520,11 +563,9 @@ def totals(
     topics: Sequence[int] = (),
 ) -> Counter[str]:
     """Counts per value of `facet` over a period (None: since or until the beginning)."""
-    table, where = _range(conn, workspace_id, topics, facet, since, until)
+    found = _counts(conn, workspace_id, topics, facet, since, until)
     rows = conn.execute(
-        select(table.c.value, func.sum(table.c.mentions).label("n"))
-        .where(*where)
-        .group_by(table.c.value)
+        select(found.c.value, func.sum(found.c.mentions).label("n")).group_by(found.c.value)
     )
     return Counter({r.value: int(r.n) for r in rows if r.n})
 
@@ -537,9 +578,8 @@ def total(
     topics: Sequence[int] = (),
 ) -> int:
     """How many mentions (in any of `topics`) there are in a period."""
-    table, where = _range(conn, workspace_id, topics, "sentiment", since, until)
-    found = conn.execute(select(func.sum(table.c.mentions)).where(*where)).scalar_one()
-    return int(found or 0)
+    found = _counts(conn, workspace_id, topics, "sentiment", since, until)
+    return int(conn.execute(select(func.sum(found.c.mentions))).scalar_one() or 0)
 
 
 def per_topic(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lyssna import listening
 from lyssna.pipeline.ingest import Ingestor
 from lyssna.pipeline.readers import RawRecord
+from lyssna.storage import rollups
 from lyssna.storage import topics as topic_store
 from lyssna.storage.schema import mentions
 from lyssna.web import dashboard as board
@@ -70,7 +71,10 @@ def _topic_sets(topics):
 
 
 @pytest.mark.parametrize("choice", ["24h", "7d", "30d"])
-def test_rollups_agree_with_counting_the_mentions(counted, choice):
+@pytest.mark.parametrize("complement", [False, True])
+def test_rollups_agree_with_counting_the_mentions(counted, choice, complement, monkeypatch):
+    # A set is read as its signatures, or as all mentions less the other signatures.
+    monkeypatch.setattr(rollups, "_complement_reads_less", lambda *_: complement)
     ws = counted.workspace.id
     with counted.engine.connect() as conn:
         topics = topic_store.list_all(conn, ws)
