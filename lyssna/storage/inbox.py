@@ -74,8 +74,16 @@ inbox_items = Table(
 # mention of its channel (search.replies_to).
 # The time too, so that its order (oldest first) needs no sort and SQLite, without statistics,
 # does not prefer walking the (workspace, time) index instead.
-Index("ix_mentions_reply_to", mentions.c.workspace_id, mentions.c.channel, mentions.c.reply_to,
-      mentions.c.created_at)  # fmt: skip
+# Only replies are indexed (about a sixth of mentions): every index entry costs ingest time.
+Index(
+    "ix_mentions_reply_to",
+    mentions.c.workspace_id,
+    mentions.c.channel,
+    mentions.c.reply_to,
+    mentions.c.created_at,
+    sqlite_where=mentions.c.reply_to.isnot(None),
+    postgresql_where=mentions.c.reply_to.isnot(None),
+)
 
 inbox_activity = Table(
     "inbox_activity",
