@@ -94,6 +94,7 @@ class StreamStatus:
     quarantined: int = 0
     deleted: int = 0  # deletions the platform announced (stored mentions are kept)
     reconnects: int = 0
+    topics: int = 0  # topics the stream filters by (streams that filter themselves)
     unknown_fields: set[str] = field(default_factory=set)
     last_poll: PollOutcome | None = None  # while polling instead of streaming
     _recent: deque[tuple[float, int]] = field(default_factory=deque)
@@ -225,7 +226,6 @@ class StreamTask:
         self._failures = 0  # in a row, since the last connection that worked
         self._alive_at = time.monotonic()
         self._topics: WorkspaceTopics | None = None
-        self._topics_at = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -278,18 +278,19 @@ class StreamTask:
                 raise SourceConfigError(
                     f"the {self.record.kind} connector cannot stream: remove mode=stream"
                 )
-            topics = await self._current_topics(force=True)
+            topics = await self._current_topics()
             batch = _Batch(self.record.cursor, self.record.items_fetched)
             queue: asyncio.Queue[StreamEvent | _Ended] = asyncio.Queue(self.policy.queue_size)
             self._alive_at = time.monotonic()
             pump = asyncio.create_task(self._pump(connector, batch.cursor, topics, queue))
             stopping = asyncio.create_task(stop.wait())
+            refreshing = asyncio.create_task(self._refresh_topics())
             try:
                 return await self._consume(connector, queue, stopping, batch, stall)
             finally:
-                pump.cancel()
-                stopping.cancel()
-                await asyncio.gather(pump, stopping, return_exceptions=True)
+                for task in (pump, stopping, refreshing):
+                    task.cancel()
+                await asyncio.gather(pump, stopping, refreshing, return_exceptions=True)
                 if batch.waiting():
                     try:
                         await self._flush(connector, batch)
@@ -365,7 +366,6 @@ class StreamTask:
                 raise StreamDroppedError(
                     f"the stream said nothing (no data, no keep-alive) for {stall:g}s; reconnecting"
                 )
-            await self._current_topics()
 
     def _take(self, event: StreamEvent, batch: _Batch) -> None:
         batch.add(event)
@@ -446,23 +446,30 @@ class StreamTask:
             return min(p.http_max, p.http_first * 2 ** (attempt - 1))
         return min(p.refused_max, p.refused_first * 2 ** (attempt - 1))
 
-    async def _current_topics(self, *, force: bool = False) -> WorkspaceTopics:
-        """The workspace's topics, read again now and then (topics change while listening)."""
-        now = time.monotonic()
-        if force or self._topics is None or now - self._topics_at > self.policy.topics_refresh:
-            ctx = self.runner.ctx
+    async def _current_topics(self) -> WorkspaceTopics:
+        """The workspace's topics as they are now, in the filter the stream keeps using."""
+        ctx = self.runner.ctx
 
-            def read() -> list[tuple[int, str]]:
-                with ctx.engine.connect() as conn:
-                    return [(t.id, t.query) for t in topic_store.list_all(conn, ctx.workspace.id)]
+        def read() -> list[tuple[int, str]]:
+            with ctx.engine.connect() as conn:
+                return [(t.id, t.query) for t in topic_store.list_all(conn, ctx.workspace.id)]
 
-            found = await asyncio.to_thread(read)
-            if self._topics is None:
-                self._topics = WorkspaceTopics(found)
-            else:
-                self._topics.update(found)
-            self._topics_at = now
+        found = await asyncio.to_thread(read)
+        if self._topics is None:
+            self._topics = WorkspaceTopics(found)
+        else:
+            self._topics.update(found)
+        self.status.topics = len(self._topics)
         return self._topics
+
+    async def _refresh_topics(self) -> None:
+        """Topics change while listening: read them again every `topics_refresh` seconds."""
+        while True:
+            await asyncio.sleep(self.policy.topics_refresh)
+            try:
+                await self._current_topics()
+            except Exception:  # the database is busy or down: keep the topics we have
+                log.exception("source %s: could not read the topics", self.record.name)
 
     # --- no stream: poll instead --------------------------------------------------------------
 

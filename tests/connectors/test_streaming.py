@@ -19,7 +19,10 @@ from lyssna.connectors.streaming import StreamPolicy, WorkspaceTopics
 from lyssna.storage import quarantine
 from lyssna.workspace import WorkspaceContext
 from tests.connectors.conftest import fast_http
+from tests.connectors.fakes import mastodon
 from tests.connectors.fakes.jetstream import FakeJetstream
+from tests.connectors.fakes.mastodon_streaming import FakeMastodonStreaming
+from tests.connectors.fakes.server import FakeServer
 from tests.connectors.test_runner import state, stored
 
 FAST = StreamPolicy(
@@ -296,9 +299,8 @@ def test_topics_added_while_listening_take_effect(workspace, jetstream):
         if not steps:
             listening.add_topic(workspace, "Kaffe", "kaffe", "theme")
             steps.append("topic")
-        elif steps == ["topic"]:
-            time.sleep(0.3)  # the stream reads the topics again every 0.1 s here
-            jetstream.post("gott kaffe")
+        elif steps == ["topic"] and run.streams["firehose"].topics == 2:
+            jetstream.post("gott kaffe")  # the stream read the topics again (every 0.1 s here)
             steps.append("posted")
 
     until(run, lambda: len(stored(workspace)) == 1, during=script)
@@ -327,3 +329,148 @@ def test_the_topic_filter_keeps_what_analysis_may_still_match():
     assert not topics.wanted("god morgon, köp vår reklam")
     assert not topics.wanted("helt orelaterat")
     assert not WorkspaceTopics([]).wanted("elvåra")
+
+
+# --- Mastodon streaming ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def masto(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMastodonStreaming]:
+    monkeypatch.setenv("MASTODON_TOKEN", mastodon.TOKEN)
+    fake = FakeMastodonStreaming(mastodon.FakeMastodon(server))
+    yield fake
+    fake.stop()
+
+
+def add_mastodon(ctx: WorkspaceContext, fake: FakeMastodonStreaming, **settings: Any) -> None:
+    config = {
+        "instance": fake.masto.url,
+        "hashtags": ["elvåra", "kaffe"],
+        "token": {"$env": "MASTODON_TOKEN"},
+        "mode": "stream",
+        "stall_seconds": 2.0,
+        **settings,
+    }
+    manage.add_source(ctx, "mastodon", "fediverse", config)
+
+
+def test_mastodon_streams_hashtags_catching_up_first(workspace, masto):
+    masto.masto.post("Elvåra före anslutningen", tags=("elvåra",))
+    add_mastodon(workspace, masto)
+    run = runner(workspace)
+    steps: list[str] = []
+
+    def script() -> None:
+        if not live(run, "fediverse"):
+            return
+        texts = {r.text for r in stored(workspace)}
+        if not steps and "Elvåra före anslutningen" in texts:
+            first = masto.post("Elvåra live", "elvåra")
+            masto.post("Kaffe hos Elvåra", "kaffe")  # subscribed by message
+            masto.post("Ingen av oss", "annat")
+            masto.edit(first, "Elvåra live, redigerad")
+            masto.delete(first)
+            steps.append("posted")
+
+    def done() -> bool:
+        texts = {r.text for r in stored(workspace)}
+        return {"Elvåra live, redigerad", "Kaffe hos Elvåra"} <= texts and (
+            run.streams["fediverse"].deleted == 1
+        )
+
+    until(run, done, during=script)
+
+    texts = sorted(r.text for r in stored(workspace))
+    assert texts == ["Elvåra före anslutningen", "Elvåra live, redigerad", "Kaffe hos Elvåra"]
+    handshake = masto.handshakes[0]
+    assert handshake["token"] == mastodon.TOKEN  # in the header, never in the URL
+    assert handshake["query"] == {"stream": ["hashtag"], "tag": ["elvåra"]}
+    toot = next(r for r in stored(workspace) if r.text == "Kaffe hos Elvåra")
+    assert toot.author_handle == "anna@127.0.0.1"  # the server's host, not the streaming host
+    cursor = state(workspace, "fediverse").cursor
+    assert cursor["streams"]["tag:kaffe"]["since"] == masto.masto.statuses[2]["id"]
+
+
+def test_mastodon_resumes_without_gaps_or_duplicates(workspace, masto):
+    add_mastodon(workspace, masto)
+    run = runner(workspace)
+    posted: list[bool] = []
+
+    def first() -> None:
+        if live(run, "fediverse") and not posted:
+            masto.post("Elvåra ett", "elvåra")
+            posted.append(True)
+
+    until(run, lambda: len(stored(workspace)) == 1, during=first)
+    for n in range(45):  # more than a page arrives while nobody listens
+        masto.masto.post(f"Elvåra medan vi sov {n}", tags=("elvåra",))
+
+    until(runner(workspace), lambda: len(stored(workspace)) == 46)
+
+    assert len({r.external_id for r in stored(workspace)}) == 46
+    tag_calls = masto.masto.server.requests_to("/api/v1/timelines/tag/elv")
+    assert all(r.arg("since_id") for r in tag_calls[1:])  # caught up from the cursor
+
+
+def test_mastodon_with_a_refused_token_is_unhealthy(workspace, masto, monkeypatch):
+    monkeypatch.setenv("MASTODON_TOKEN", "revoked-token")
+    add_mastodon(workspace, masto)
+
+    until(runner(workspace), lambda: state(workspace, "fediverse").health == "unhealthy")
+
+    error = state(workspace, "fediverse").last_error
+    assert "refused the credentials (401)" in error and "$MASTODON_TOKEN" in error
+    assert "revoked-token" not in error
+
+
+def test_mastodon_without_streaming_polls_instead(workspace, masto):
+    masto.masto.post("Elvåra pollad", tags=("elvåra",))
+    add_mastodon(workspace, masto, token=None)  # the server streams to signed-in users only
+    run = runner(workspace)
+
+    until(run, lambda: len(stored(workspace)) == 1)
+
+    status = run.streams["fediverse"]
+    assert status.state == "stopped" and status.last_poll is not None
+    assert "signed-in" in status.error and "polling instead" in status.error
+    assert state(workspace, "fediverse").health == "healthy"
+
+
+def test_mastodon_with_streaming_switched_off_polls_instead(workspace, masto):
+    masto.disabled = True
+    masto.masto.post("Elvåra pollad", tags=("elvåra",))
+    add_mastodon(workspace, masto)
+    run = runner(workspace)
+
+    until(run, lambda: len(stored(workspace)) == 1)
+
+    assert "offers no stream" in run.streams["fediverse"].error
+
+
+def test_hostile_mastodon_messages_never_stop_the_stream(workspace, masto):
+    add_mastodon(workspace, masto)
+    run = runner(workspace)
+    sent: list[bool] = []
+
+    def hostile() -> None:
+        if not live(run, "fediverse") or sent:
+            return
+        masto.send_raw("not json at all")
+        masto.send_raw('["a", "list"]')
+        masto.send("elvåra", "update", "{broken")
+        masto.send("elvåra", "update", "null")
+        masto.send("elvåra", "filters_changed", "")
+        masto.post("Elvåra 🎉 مرحبا עברית \u200bzero\u2060width", "elvåra")
+        masto.post("Elvåra " + "å" * 150_000, "elvåra")
+        masto.post("Elvåra sist", "elvåra", spoiler_text=None, account=None)
+        sent.append(True)
+
+    until(run, lambda: any(r.text == "Elvåra sist" for r in stored(workspace)), during=hostile)
+
+    texts = {r.text for r in stored(workspace)}
+    assert "Elvåra 🎉 مرحبا עברית \u200bzero\u2060width" in texts
+    reasons = " | ".join(q.reason for q in quarantined(workspace))
+    assert "streaming message that is not JSON" in reasons
+    assert "not a JSON object" in reasons
+    assert "streamed status that is not JSON" in reasons
+    assert state(workspace, "fediverse").health == "healthy"

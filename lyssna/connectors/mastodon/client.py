@@ -1,13 +1,17 @@
 """Reads Mastodon's public hashtag timelines and status search, newest first, without gaps;
 replies and posts through `sender.py`.
 
-Each hashtag and each search is a stream with its own `Walk` in the cursor. Hashtag timelines are
+Each hashtag and each search has its own `Walk` in the cursor. Hashtag timelines are
 paged by the `Link` header's `max_id`; search by the oldest id of the page (search sends no
 Link header). Both use the walk's `since` as the lower bound (`since_id`, `min_id`).
+
+With `mode: stream`, the hashtags are followed live through the streaming API instead
+(`streaming.py`), with the same walks as its cursor.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -25,6 +29,8 @@ from lyssna.connectors.base import (
     Sent,
     SourceConfigError,
     SourceNotFoundError,
+    StreamEvent,
+    TopicFilter,
     Verdict,
     resolve_secret,
 )
@@ -37,7 +43,7 @@ from lyssna.connectors.http import (
     parse_link_header,
     query_param,
 )
-from lyssna.connectors.mastodon import mapping
+from lyssna.connectors.mastodon import mapping, streaming
 from lyssna.connectors.mastodon.config import MastodonConfig
 from lyssna.connectors.mastodon.sender import MastodonSender
 
@@ -54,13 +60,13 @@ class MastodonConnector:
         self.config = config
         self.http = http
         token_name = f"${config.token.env}" if isinstance(config.token, EnvSecret) else "the token"
-        self._hints: Hints = {
+        self.hints: Hints = {
             AuthError: f"Check the access token in {token_name} (scope read:statuses)",
             SourceNotFoundError: f"Check that {config.instance} is a Mastodon server",
         }
         self.sender = MastodonSender(config, http)
 
-    def _headers(self) -> dict[str, str]:
+    def auth_headers(self) -> dict[str, str]:
         if self.config.token is None:
             return {}
         return {"Authorization": f"Bearer {resolve_secret(self.config.token, 'token')}"}
@@ -97,7 +103,7 @@ class MastodonConnector:
             if walk.since:
                 params["since_id"] = walk.since
             body, response = await self.http.get_json(
-                url, params=params, headers=self._headers(), hints=self._hints
+                url, params=params, headers=self.auth_headers(), hints=self.hints
             )
             statuses = _statuses(body, url)
             next_url = parse_link_header(response.headers.get("Link")).get("next")
@@ -110,7 +116,7 @@ class MastodonConnector:
             if walk.since:
                 params["min_id"] = walk.since
             body, _ = await self.http.get_json(
-                url, params=params, headers=self._headers(), hints=self._hints
+                url, params=params, headers=self.auth_headers(), hints=self.hints
             )
             if not isinstance(body, dict):
                 raise MalformedResponseError(f"{url} did not answer with a search result object")
@@ -119,6 +125,10 @@ class MastodonConnector:
         if len(statuses) < limit:
             next_below = None  # a short page is the last one
         return statuses, url, next_below
+
+    def stream(self, cursor: Cursor | None, topics: TopicFilter) -> AsyncIterator[StreamEvent]:
+        # The server filters by hashtag; the topics are not needed.
+        return streaming.stream_statuses(self, cursor)
 
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_status(item, retrieved_at)
@@ -132,9 +142,9 @@ class MastodonConnector:
     async def check(self) -> Verdict:
         details: list[str] = []
         try:
-            headers = self._headers()
+            headers = self.auth_headers()
             body, _ = await self.http.get_json(
-                f"{self.config.instance}/api/v2/instance", hints=self._hints
+                f"{self.config.instance}/api/v2/instance", hints=self.hints
             )
             title = body.get("title") if isinstance(body, dict) else None
             version = body.get("version") if isinstance(body, dict) else None
@@ -143,7 +153,7 @@ class MastodonConnector:
                 await self.http.get_json(
                     f"{self.config.instance}/api/v1/apps/verify_credentials",
                     headers=headers,
-                    hints=self._hints,
+                    hints=self.hints,
                 )
                 details.append("access token: accepted")
             else:
@@ -153,10 +163,12 @@ class MastodonConnector:
                 details.append(f"write token: accepted, posts as @{me.get('acct')}")
             else:
                 details.append("write token: none (cannot reply or post)")
+            if self.config.mode == "stream":
+                details.append(await streaming.check_stream(self))
             for hashtag in self.config.hashtags:
                 url = f"{self.config.instance}/api/v1/timelines/tag/{quote(hashtag, safe='')}"
                 await self.http.get_json(
-                    url, params={"limit": 1}, headers=headers, hints=self._hints
+                    url, params={"limit": 1}, headers=headers, hints=self.hints
                 )
                 details.append(f"#{hashtag}: readable")
             for query in self.config.queries:
@@ -164,7 +176,7 @@ class MastodonConnector:
                     f"{self.config.instance}/api/v2/search",
                     params={"q": query, "type": "statuses", "limit": 1},
                     headers=headers,
-                    hints=self._hints,
+                    hints=self.hints,
                 )
                 details.append(f"search {query!r}: allowed")
         except (ConnectorError, SourceConfigError) as exc:
