@@ -480,52 +480,78 @@ def _counts(
     until: datetime | None,
 ) -> Any:
     """The rows (hour, value, mentions) to add up for all mentions (no topics), one topic, or
-    a set of topics; a (hour, value) may come in several rows."""
+    a set of topics; a (hour, value) may come in several rows, some negative."""
 
-    def rows(table: Table, condition: Any, sign: int = 1) -> Any:
+    def rows(table: Table, condition: Any, weight: int = 1) -> Any:
         where = [table.c.workspace_id == workspace_id, condition, table.c.facet == facet]
         if since is not None:
             where.append(table.c.hour >= since)
         if until is not None:
             where.append(table.c.hour < until)
-        count = table.c.mentions if sign > 0 else -table.c.mentions
+        count = table.c.mentions if weight == 1 else table.c.mentions * weight
         return select(table.c.hour, table.c.value, count.label("mentions")).where(*where)
 
-    if len(set(topics)) < 2:
+    chosen = set(topics)
+    if len(chosen) < 2:
         topic = topics[0] if topics else ALL_MENTIONS
         return rows(mention_rollups, mention_rollups.c.topic_id == topic).subquery()
-    touched, untouched = _split_signatures(conn, workspace_id, topics)
     signature_id = topic_set_rollups.c.signature_id
-    if _complement_reads_less(touched, untouched):
-        return union_all(
-            rows(mention_rollups, mention_rollups.c.topic_id == ALL_MENTIONS),
-            rows(topic_set_rollups, signature_id.in_(untouched), -1),
-        ).subquery()
-    return rows(topic_set_rollups, signature_id.in_(touched)).subquery()
+    way = _cheapest_way(_signatures(conn, workspace_id), chosen)
+    parts = [
+        rows(mention_rollups, mention_rollups.c.topic_id.in_(way.topics)),
+        *(rows(topic_set_rollups, signature_id.in_(ids), w) for w, ids in way.weighted.items()),
+    ]
+    if not way.topics:
+        parts = parts[1:]
+    return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
 
 
-def _complement_reads_less(touched: list[int], untouched: list[int]) -> bool:
-    """Whether all mentions less the untouched signatures reads fewer rows than the touched
-    ones (when most signatures share a topic with the set). The all-mentions rows and the
-    empty signature are dense, so they count as two busy signatures."""
-    return len(untouched) + 2 < len(touched)
+@dataclass(slots=True)
+class _Way:
+    """How to add up a set's count: these per-topic rows (0: all mentions), plus the rows of
+    these signatures times their weight."""
+
+    topics: list[int]
+    weighted: dict[int, list[int]]  # weight -> signature ids
 
 
-def _split_signatures(
-    conn: Connection, workspace_id: int, topic_ids: Sequence[int]
-) -> tuple[list[int], list[int]]:
-    """The workspace's signatures that hold any of these topics, and the others (the empty
-    one included). A workspace has few: they are all read."""
-    wanted = {str(t) for t in topic_ids}
-    touched: list[int] = []
-    untouched: list[int] = []
-    for r in conn.execute(
-        select(topic_signatures.c.id, topic_signatures.c.topics).where(
-            topic_signatures.c.workspace_id == workspace_id
+def _cheapest_way(signatures: dict[int, frozenset[int]], chosen: set[int]) -> _Way:
+    return min(_ways(signatures, chosen), key=lambda way: way[0])[1]
+
+
+def _ways(signatures: dict[int, frozenset[int]], chosen: set[int]) -> list[tuple[int, _Way]]:
+    """Three exact ways to count the mentions in any of `chosen`, each with how many
+    signatures it reads (per-topic rows, all mentions and the empty signature are dense, so
+    each counts as two):
+
+    - the signatures that share a topic with the set;
+    - all mentions less the signatures that share none (the empty one included);
+    - each chosen topic's own counts, less the mentions counted more than once: a signature
+      holding k of the chosen topics was counted k times, so k - 1 times its count comes off.
+    """
+    touched = [i for i, topics in signatures.items() if topics & chosen]
+    untouched = [i for i, topics in signatures.items() if not topics & chosen]
+    overlaps: dict[int, list[int]] = {}
+    for i, topics in signatures.items():
+        if len(topics & chosen) > 1:
+            overlaps.setdefault(1 - len(topics & chosen), []).append(i)
+    return [
+        (len(touched), _Way([], {1: touched})),
+        (len(untouched) + 3, _Way([ALL_MENTIONS], {-1: untouched})),
+        (2 * len(chosen) + sum(map(len, overlaps.values())), _Way(sorted(chosen), overlaps)),
+    ]
+
+
+def _signatures(conn: Connection, workspace_id: int) -> dict[int, frozenset[int]]:
+    """The workspace's signatures (a few hundred at most in practice: all are read)."""
+    return {
+        r.id: frozenset(int(t) for t in r.topics.split(",") if t)
+        for r in conn.execute(
+            select(topic_signatures.c.id, topic_signatures.c.topics).where(
+                topic_signatures.c.workspace_id == workspace_id
+            )
         )
-    ):
-        (touched if wanted.intersection(r.topics.split(",")) else untouched).append(r.id)
-    return touched, untouched
+    }
 
 
 def by_hour(

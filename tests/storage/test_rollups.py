@@ -119,9 +119,10 @@ def _check(ctx) -> None:
 
 def _check_set_totals(conn, workspace_id: int) -> None:
     """Every set of two or more topics counts its mentions once, as a GROUP BY of the base
-    tables over the mentions in any of them does; read either way."""
-    for complement in (False, True):
-        with mock.patch.object(rollups, "_complement_reads_less", lambda *_, c=complement: c):
+    tables over the mentions in any of them does; read each of the three ways."""
+    for way in range(3):
+        pick = lambda s, c, way=way: rollups._ways(s, c)[way][1]  # noqa: E731
+        with mock.patch.object(rollups, "_cheapest_way", pick):
             _check_set_totals_read(conn, workspace_id)
 
 
