@@ -175,11 +175,17 @@ class Tally:
     def set_changes(self) -> Counter[tuple[str, str, Any, str]]:
         """(signature, facet, hour, value) -> change, for every row the tally touches."""
         changes: Counter[tuple[str, str, Any, str]] = Counter()
+        signatures: dict[tuple[int, ...], str] = {}  # a batch holds a few dozen
+        hours: dict[Any, Any] = {}
         for (hour, sentiment, channel, lang, topic_ids), n in self.alike.items():
             if not n:
                 continue
-            key = _hour_key(hour, self.dialect)
-            sig = signature(topic_ids)
+            key = hours.get(hour)
+            if key is None:
+                key = hours[hour] = _hour_key(hour, self.dialect)
+            sig = signatures.get(topic_ids)
+            if sig is None:
+                sig = signatures[topic_ids] = signature(topic_ids)
             changes[(sig, "sentiment", key, sentiment)] += n
             changes[(sig, "channel", key, channel)] += n
             changes[(sig, "language", key, lang)] += n
