@@ -1,10 +1,10 @@
 """The dashboard's numbers for one period and topic set, as typed records.
 
 The counting charts come from the hourly counts kept at every change (lyssna.storage.rollups:
-all mentions, one topic, or a set of topics through its signatures) and are folded here; the
-top authors and mentions read a few rows by index, and only the rising words read text, and on a busy period they read an even sample of it, so
-the dashboard stays fast on millions of mentions. Each chart is a `Table`: the same rows feed
-the chart, its table view and its CSV download.
+all mentions, one topic, or a set of topics through its signatures) and are folded here; top
+authors and mentions read a few rows by index, and only the rising words read text (on a busy
+period an even sample of it), so the dashboard stays fast on millions of mentions. Each chart
+is a `Table`: the same rows feed the chart, its table view and its CSV download.
 """
 
 from __future__ import annotations
