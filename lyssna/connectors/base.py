@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -339,6 +339,20 @@ class Streamer(Protocol):
     def stream(self, cursor: Cursor | None, topics: TopicFilter) -> AsyncIterator[StreamEvent]:
         """Events from one connection, starting after `cursor` (None: from now)."""
         ...
+
+
+async def catch_up(
+    fetch: Callable[[Cursor | None], Awaitable[FetchResult]], cursor: Cursor | None, pages: int
+) -> AsyncIterator[StreamEvent]:
+    """What a stream missed while it was away, read by polling (a connector's `fetch`) from
+    `cursor` until the listing ends or `pages` pages were read; each page an event whose
+    cursor is where it stopped."""
+    for _ in range(pages):
+        result = await fetch(cursor)
+        cursor = result.next_cursor
+        yield StreamEvent(items=tuple(result.items), cursor=cursor)
+        if not result.more:
+            return
 
 
 def provenance(

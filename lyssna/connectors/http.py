@@ -48,6 +48,7 @@ from lyssna.connectors.base import (
     RetriableError,
     SourceNotFoundError,
     StreamDroppedError,
+    Unreadable,
 )
 from lyssna.core.clock import utcnow
 
@@ -266,9 +267,11 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         hints: Hints | None = None,
         read_timeout: float | None = None,
+        refused: Callable[[httpx.Response], ConnectorError | None] | None = None,
     ) -> AsyncIterator[httpx.Response]:
         """A long-lived streaming GET, open while the block runs: the response once the
-        platform accepted it (200), to read with `stream_lines`; a refusal as the usual error.
+        platform accepted it (200), to read with `stream_lines`; a refusal as the usual error,
+        or as `refused` reads it (a platform's own refusals, e.g. a connection limit).
 
         Never retried here: a stream's caller reconnects with its own backoff. A connection
         that cannot be made or breaks is StreamDroppedError. `read_timeout` (None: none) closes
@@ -299,7 +302,8 @@ class HttpClient:
                     content=body[:_MAX_STREAM_ERROR_BODY],
                     request=request,
                 )
-                raise with_hint(classify(answer, where), hints)
+                error = (refused(answer) if refused else None) or classify(answer, where)
+                raise with_hint(error, hints)
             yield response
         finally:
             await response.aclose()
@@ -427,6 +431,24 @@ def loads(content: bytes | str) -> Any:
         pass
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else content
     return _scrub_surrogates(json.loads(text))
+
+
+_SHOWN = 10_000  # characters of an unreadable stream message kept for the quarantine
+
+
+def json_object(message: str | bytes, what: str) -> dict[str, Any] | Unreadable:
+    """A stream message as a JSON object, or why it is not one (`what` names it, e.g. "a
+    Jetstream message"), with its text shortened for the quarantine."""
+    try:
+        value = loads(message)
+    except (ValueError, RecursionError) as exc:
+        reason = f"{what} that is not JSON: {exc}"
+    else:
+        if isinstance(value, dict):
+            return value
+        reason = f"{what} that is not a JSON object"
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return Unreadable(reason, text[:_SHOWN])
 
 
 def parse_json(response: httpx.Response) -> Any:

@@ -19,10 +19,11 @@ from lyssna.connectors.streaming import StreamPolicy, WorkspaceTopics
 from lyssna.storage import quarantine
 from lyssna.workspace import WorkspaceContext
 from tests.connectors.conftest import fast_http
-from tests.connectors.fakes import mastodon
+from tests.connectors.fakes import mastodon, x
 from tests.connectors.fakes.jetstream import FakeJetstream
 from tests.connectors.fakes.mastodon_streaming import FakeMastodonStreaming
 from tests.connectors.fakes.server import FakeServer
+from tests.connectors.fakes.x_stream import FakeXStream
 from tests.connectors.test_runner import state, stored
 
 FAST = StreamPolicy(
@@ -474,3 +475,191 @@ def test_hostile_mastodon_messages_never_stop_the_stream(workspace, masto):
     assert "not a JSON object" in reasons
     assert "streamed status that is not JSON" in reasons
     assert state(workspace, "fediverse").health == "healthy"
+
+
+# --- X filtered stream -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def xstream(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeXStream]:
+    monkeypatch.setenv("X_TOKEN", x.BEARER)
+    fake = FakeXStream(x.FakeX(server))
+    yield fake
+    fake.stop()
+
+
+def add_x(ctx: WorkspaceContext, fake: FakeXStream, **settings: Any) -> None:
+    config = {
+        "queries": ["elvåra", "kaffe -is:retweet"],
+        "token": {"$env": "X_TOKEN"},
+        "service": fake.x.url,
+        "mode": "stream",
+        "stall_seconds": 1.0,
+        **settings,
+    }
+    manage.add_source(ctx, "x", "twitter", config)
+
+
+def test_x_stream_manages_its_rules_and_stores_matching_posts(workspace, xstream):
+    others = xstream.rule("nordbank", tag="someone-else")
+    stale = xstream.rule("gammal fråga", tag="lyssna")
+    xstream.post("Elvåra före anslutningen")  # found by the catch-up search
+    add_x(workspace, xstream)
+    run = runner(workspace)
+    posted: list[bool] = []
+
+    def script() -> None:
+        if live(run, "twitter") and not posted and len(stored(workspace)) == 1:
+            xstream.post("Elvåra svarar snabbt")
+            xstream.post("Nordbank höjer avgiften")  # only another program's rule
+            xstream.post("Kaffe hos Elvåra", lang="sv")
+            posted.append(True)
+
+    until(run, lambda: len(stored(workspace)) == 3, during=script)
+
+    values = {r["value"]: r.get("tag") for r in xstream.rules.values()}
+    assert values == {"nordbank": "someone-else", "elvåra": "lyssna", "kaffe -is:retweet": "lyssna"}
+    assert others in xstream.rules and stale not in xstream.rules
+    texts = sorted(r.text for r in stored(workspace))
+    assert texts == ["Elvåra före anslutningen", "Elvåra svarar snabbt", "Kaffe hos Elvåra"]
+    live_post = next(r for r in stored(workspace) if r.text == "Elvåra svarar snabbt")
+    assert live_post.author_handle == "kari_n" and live_post.likes == 9
+    assert raw(live_post)["payload"]["matching_rules"][0]["tag"] == "lyssna"
+    assert raw(live_post)["connector"].get("unknown_fields") is None
+    stream_calls = xstream.x.server.requests_to("/2/tweets/search/stream")
+    connect = next(r for r in stream_calls if r.path == "/2/tweets/search/stream")
+    assert connect.arg("expansions") == "author_id" and "public_metrics" in connect.arg(
+        "tweet.fields"
+    )
+    walks = state(workspace, "twitter").cursor["streams"]
+    assert walks["elvåra"]["since"] == xstream.x.tweets[-1]["id"]
+
+
+def test_x_stream_resumes_without_gaps_or_duplicates(workspace, xstream):
+    add_x(workspace, xstream)
+    run = runner(workspace)
+    posted: list[bool] = []
+
+    def first() -> None:
+        if live(run, "twitter") and not posted:
+            xstream.post("Elvåra ett")
+            posted.append(True)
+
+    until(run, lambda: len(stored(workspace)) == 1, during=first)
+    for n in range(12):  # written while nobody listens
+        xstream.post(f"Elvåra medan vi sov {n}")
+
+    until(runner(workspace), lambda: len(stored(workspace)) == 13)
+
+    assert len({r.external_id for r in stored(workspace)}) == 13
+    searches = xstream.x.server.requests_to("/2/tweets/search/recent")
+    assert searches[-1].arg("since_id") or searches[-2].arg("since_id")
+
+
+def test_x_stream_reconnects_after_disconnects_and_silence(workspace, xstream):
+    add_x(workspace, xstream, stall_seconds=0.4)
+    run = runner(workspace)
+    steps: list[str] = []
+
+    def script() -> None:
+        connects = xstream.connects
+        if steps and steps[-1] == "silent" and not live(run, "twitter"):
+            # The runner gave up on the silent stream; X notices the old one is gone.
+            xstream.silent = False
+            steps.append("noticed")
+        if not live(run, "twitter"):
+            return
+        if not steps:
+            xstream.disconnect()  # operational-disconnect
+            steps.append("disconnect")
+        elif steps == ["disconnect"] and connects == 2:
+            xstream.cut()  # the body ends mid-way
+            steps.append("cut")
+        elif steps == ["disconnect", "cut"] and connects == 3:
+            xstream.silent = True  # no keep-alives: the runner gives up on it
+            steps.append("silent")
+        elif steps[-1] == "noticed" and connects >= 4:
+            xstream.post("Elvåra efter allt")
+            steps.append("posted")
+
+    until(run, lambda: len(stored(workspace)) == 1, during=script)
+
+    assert run.streams["twitter"].reconnects >= 3
+    assert state(workspace, "twitter").health == "healthy"
+
+
+def test_x_stream_with_a_refused_token_is_unhealthy(workspace, xstream, monkeypatch):
+    monkeypatch.setenv("X_TOKEN", "not-the-token")
+    add_x(workspace, xstream)
+
+    until(runner(workspace), lambda: state(workspace, "twitter").health == "unhealthy")
+
+    error = state(workspace, "twitter").last_error
+    assert "refused the credentials (401)" in error and "$X_TOKEN" in error
+
+
+def test_x_stream_waits_for_a_free_connection(workspace, xstream):
+    xstream.held_elsewhere = 1  # another program streams with the same app
+    add_x(workspace, xstream)
+    run = runner(workspace)
+    seen: list[str] = []
+
+    def watch() -> None:
+        source = state(workspace, "twitter")
+        if source.health == "backing_off" and not seen:
+            seen.append(source.last_error or "")
+            xstream.held_elsewhere = 0
+
+    until(run, lambda: bool(seen) and live(run, "twitter"), during=watch)
+
+    assert "allows no more connections" in seen[0] and "another program" in seen[0]
+
+
+def test_x_stream_with_a_query_x_refuses_says_so(workspace, xstream):
+    add_x(workspace, xstream, queries=["(elvåra"])
+
+    until(runner(workspace), lambda: state(workspace, "twitter").health == "unhealthy")
+
+    error = state(workspace, "twitter").last_error
+    assert "X refused the query '(elvåra' as a stream rule: Invalid Rule" in error
+    assert "1,024 characters" in error
+
+
+def test_hostile_x_stream_lines_never_stop_the_stream(workspace, xstream):
+    add_x(workspace, xstream)
+    run = runner(workspace)
+    sent: list[bool] = []
+
+    def hostile() -> None:
+        if not live(run, "twitter") or sent:
+            return
+        xstream.send_raw(b"{broken\r\n")
+        xstream.send_raw(b"[1, 2]\r\n")
+        xstream.send_raw(b'{"data": {"text": "no id"}, "matching_rules": []}\r\n')
+        xstream.send_raw(b'{"errors": [{"title": "Something", "detail": "odd"}]}\r\n')
+        xstream.send_raw(b"\xff\xfe not utf-8\r\n")
+        xstream.post("Elvåra 🎉 مرحبا עברית \u200bzero\u2060width")
+        xstream.post("Elvåra " + "å" * 150_000)
+        xstream.post("Elvåra \x00 sist")
+        sent.append(True)
+
+    until(run, lambda: any("sist" in r.text for r in stored(workspace)), during=hostile)
+
+    texts = {r.text for r in stored(workspace)}
+    assert "Elvåra 🎉 مرحبا עברית \u200bzero\u2060width" in texts
+    reasons = " | ".join(q.reason for q in quarantined(workspace))
+    assert "stream message that is not JSON" in reasons
+    assert "not a JSON object" in reasons
+    assert "without an id" in reasons
+    assert state(workspace, "twitter").health == "healthy"
+
+
+def test_listen_once_streams_only_when_asked(workspace, xstream):
+    xstream.post("Elvåra i sökningen")
+    add_x(workspace, xstream)
+
+    skipped = asyncio.run(runner(workspace).run_once())
+    assert skipped == [] and stored(workspace) == []
+
+    outcomes = asyncio.run(runner(workspace).run_once(stream_seconds=0.5))
+    assert [(o.source, o.ok, o.new) for o in outcomes] == [("twitter", True, 1)]

@@ -32,14 +32,13 @@ from lyssna.connectors.base import (
 )
 from lyssna.connectors.bluesky.config import BlueskyConfig
 from lyssna.connectors.bluesky.mapping import POST, post_uri
-from lyssna.connectors.http import describe_url, loads
+from lyssna.connectors.http import describe_url, json_object
 
 REWIND_US = 5_000_000  # resume this much before the cursor (microseconds)
 CURSOR_EVERY = 1.0  # seconds between position reports when no post is kept
 # Jetstream drops events bigger than this for us (maxMessageSizeBytes), so that one huge record
 # can never make the connection fail over and over at the same place.
 MAX_MESSAGE_BYTES = 1024 * 1024
-_SHOWN = 10_000  # characters of an unreadable message kept for the quarantine
 
 
 def subscribe_url(config: BlueskyConfig, cursor: Cursor | None) -> str:
@@ -105,12 +104,9 @@ class _Reader:
 
     def read(self, message: str | bytes) -> StreamEvent | None:
         """An event worth yielding now for this message, or None (nothing to keep)."""
-        try:
-            event = loads(message)
-        except (ValueError, RecursionError) as exc:
-            return self._unreadable(f"a Jetstream message that is not JSON: {exc}", message)
-        if not isinstance(event, dict):
-            return self._unreadable("a Jetstream message that is not a JSON object", message)
+        event = json_object(message, "a Jetstream message")
+        if isinstance(event, Unreadable):
+            return StreamEvent(cursor=self.cursor(), unreadable=(event,))
         time_us = event.get("time_us")
         if isinstance(time_us, int) and not isinstance(time_us, bool) and time_us > 0:
             self.time_us = max(self.time_us, time_us)
@@ -142,4 +138,4 @@ class _Reader:
 
     def _unreadable(self, reason: str, message: str | bytes) -> StreamEvent:
         text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-        return StreamEvent(cursor=self.cursor(), unreadable=(Unreadable(reason, text[:_SHOWN]),))
+        return StreamEvent(cursor=self.cursor(), unreadable=(Unreadable(reason, text[:1000]),))

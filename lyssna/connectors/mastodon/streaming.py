@@ -40,15 +40,15 @@ from lyssna.connectors.base import (
     StreamEvent,
     StreamUnavailableError,
     Unreadable,
+    catch_up,
 )
-from lyssna.connectors.http import Walk, describe_url, loads, newest_id
+from lyssna.connectors.http import Walk, describe_url, json_object, newest_id
 
 if TYPE_CHECKING:
     from lyssna.connectors.mastodon.client import MastodonConnector
 
 CATCH_UP_PAGES = 50  # 40 statuses each: what a stream catches up at most after a gap
 STATUS_EVENTS = frozenset({"update", "status.update"})
-_SHOWN = 10_000  # characters of an unreadable message kept for the quarantine
 _NEEDS_TOKEN = (
     "{where} streams only to signed-in accounts (Mastodon 4.2 and later): give the source an "
     "access token with read:statuses (--token-env) to stream"
@@ -88,12 +88,9 @@ async def stream_statuses(
             subscribe = {"type": "subscribe", "stream": "hashtag", "tag": tag}
             await connection.send(orjson.dumps(subscribe).decode())
         yield StreamEvent()  # connected
-        for _ in range(CATCH_UP_PAGES):
-            result = await connector.fetch(cursor)
-            cursor = result.next_cursor
-            yield StreamEvent(items=tuple(result.items), cursor=cursor)
-            if not result.more:
-                break
+        async for caught in catch_up(connector.fetch, cursor, CATCH_UP_PAGES):
+            cursor = caught.cursor
+            yield caught
         reader.walks = dict((cursor or {}).get("streams") or {})
         ping_every = max(config.stall_seconds / 3, 0.05)
         async for message in websocket.messages(connection, where=where, ping_every=ping_every):
@@ -138,12 +135,9 @@ class _Reader:
         self.walks: dict[str, Any] = {}
 
     def read(self, message: str | bytes) -> StreamEvent:
-        try:
-            event = loads(message)
-        except (ValueError, RecursionError) as exc:
-            return self._unreadable(f"a streaming message that is not JSON: {exc}", message)
-        if not isinstance(event, dict):
-            return self._unreadable("a streaming message that is not a JSON object", message)
+        event = json_object(message, "a streaming message")
+        if isinstance(event, Unreadable):
+            return StreamEvent(unreadable=(event,))
         if "error" in event:
             self._refused(event)
         name = event.get("event")
@@ -152,12 +146,10 @@ class _Reader:
             return StreamEvent(deleted=(str(payload),)) if payload else StreamEvent()
         if name not in STATUS_EVENTS:
             return StreamEvent()  # filters_changed, announcements: not for listening
-        try:
-            status = loads(event.get("payload") or "")
-        except (ValueError, RecursionError) as exc:
-            return self._unreadable(f"a streamed status that is not JSON: {exc}", message)
-        if not isinstance(status, dict):
-            return self._unreadable("a streamed status that is not a JSON object", message)
+        payload = event.get("payload")
+        status = json_object(payload if isinstance(payload, str) else "", "a streamed status")
+        if isinstance(status, Unreadable):
+            return StreamEvent(unreadable=(status,))
         item = RawItem(status, self.source_url)
         return StreamEvent(items=(item,), cursor=self._moved(event, status))
 
@@ -186,10 +178,6 @@ class _Reader:
         if status == 400:
             raise StreamUnavailableError(f"{self.where} cannot stream hashtags: {said}")
         raise StreamDroppedError(f"{self.where} reported an error: {said}")
-
-    def _unreadable(self, reason: str, message: str | bytes) -> StreamEvent:
-        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
-        return StreamEvent(unreadable=(Unreadable(reason, text[:_SHOWN]),))
 
 
 async def check_stream(connector: MastodonConnector) -> str:

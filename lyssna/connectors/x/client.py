@@ -4,7 +4,8 @@ replies and posts through `sender.py`.
 App-only authentication: the app's bearer token on every request. Each query is a stream with a
 `Walk`: `since` is the newest post id collected (sent as `since_id`, which X treats as
 exclusive) and `below` the `next_token` of the walk in progress. Recent search covers the last
-seven days; the filtered stream is not used.
+seven days. With `mode: stream`, the queries become filtered-stream rules instead and posts
+arrive as they are written (`stream.py`), with the same walks as the cursor.
 
 X reports its request budget as `x-rate-limit-limit/-remaining/-reset` (reset in epoch seconds),
 which the shared client reads: the next request waits for the reset when the budget is spent. A
@@ -14,6 +15,7 @@ which the shared client reads: the next request waits for the reset when the bud
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -31,6 +33,8 @@ from lyssna.connectors.base import (
     RateLimitedError,
     RawItem,
     Sent,
+    StreamEvent,
+    TopicFilter,
     Verdict,
     redact,
     resolve_secret,
@@ -45,7 +49,7 @@ from lyssna.connectors.http import (
     parse_json,
     parse_retry_after,
 )
-from lyssna.connectors.x import mapping
+from lyssna.connectors.x import mapping, problems, stream
 from lyssna.connectors.x.config import XConfig
 from lyssna.connectors.x.sender import XSender
 from lyssna.core.clock import utcnow
@@ -75,10 +79,19 @@ class XConnector:
                 "app is not in a Project or its access level does not include search"
             )
         }
+        self.stream_hints: Hints = {
+            AuthError: (
+                f"Check the bearer token in {redact(config.token)}; a 403 can also mean the "
+                "app's access level does not include the filtered stream"
+            )
+        }
         self.sender = XSender(config, http)
 
+    def bearer_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {resolve_secret(self.config.token, 'bearer token')}"}
+
     async def _search(self, params: dict[str, Any]) -> Any:
-        headers = {"Authorization": f"Bearer {resolve_secret(self.config.token, 'bearer token')}"}
+        headers = self.bearer_headers()
         response: httpx.Response | None = None
         for _ in range(self.http.retry.attempts):
             response = await self.http.request(
@@ -91,10 +104,8 @@ class XConnector:
             )
             if response.status_code == 200:
                 return parse_json(response)
-            problem = _problem(response)
-            if "usage-capped" in str(problem.get("type")) or problem.get("title") == (
-                "UsageCapExceeded"
-            ):
+            problem = problems.problem(response)
+            if problems.usage_capped(problem):
                 raise RateLimitedError(
                     f"{_where(response)} says the app's monthly post cap is used up (429): "
                     f"{problem.get('detail') or 'usage cap exceeded'}; it comes back with the "
@@ -146,6 +157,10 @@ class XConnector:
             more = more or stream_more
         return FetchResult(list(items.values()), {"streams": walks}, more)
 
+    def stream(self, cursor: Cursor | None, topics: TopicFilter) -> AsyncIterator[StreamEvent]:
+        # X filters by the rules; the topics are not needed.
+        return stream.stream_posts(self, cursor)
+
     def map(self, item: RawItem, retrieved_at: datetime) -> MappedItem:
         return mapping.map_post(item, retrieved_at)
 
@@ -162,6 +177,8 @@ class XConnector:
                 body = await self._search({"query": query, "max_results": 10})
                 _, _, meta = _page(body, self.url)
                 details.append(f"search {query!r}: allowed ({meta.get('result_count', 0)} recent)")
+            if self.config.mode == "stream":
+                details.append(await self._check_rules())
             details.append(await self.sender.describe())
         except ConnectorError as exc:
             return Verdict(False, exc.reason, tuple(details))
@@ -172,6 +189,15 @@ class XConnector:
             else ""
         )
         return Verdict(True, f"X accepts the bearer token{left}", tuple(details))
+
+    async def _check_rules(self) -> str:
+        """The stream rules the queries need, checked by X without changing them."""
+        have = {r.value for r in await stream.current_rules(self)}
+        missing = [q for q in self.config.queries if q not in have]
+        if missing:
+            await stream.change_rules(self, add=missing, dry_run=True)
+            return f"stream rules: {len(missing)} to add, accepted by X"
+        return "stream rules: in place"
 
 
 def _page(
@@ -189,14 +215,6 @@ def _page(
         str(u["id"]): u for u in includes.get("users") or [] if isinstance(u, dict) and u.get("id")
     }
     return tweets, users, body["meta"]
-
-
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = parse_json(response)
-    except MalformedResponseError:
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _where(response: httpx.Response) -> str:

@@ -1,5 +1,6 @@
 """What an X source is: search queries, the app's bearer token, and (to post) the app's keys
-with the account's access token (OAuth 1.0a user context)."""
+with the account's access token (OAuth 1.0a user context). With `mode: stream`, the queries
+become filtered-stream rules and posts arrive as they are written."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from lyssna.connectors.base import Secret, SourceConfig
+from lyssna.connectors.base import Secret, StreamingSourceConfig
 
 API = "https://api.x.com"
 
 
-class XConfig(SourceConfig):
+class XConfig(StreamingSourceConfig):
     queries: list[str] = Field(min_length=1)  # X search syntax, e.g. "elvåra -is:retweet lang:sv"
     token: Secret  # the app's bearer token (app-only authentication)
     # Posting as the account: "API Key and Secret" of the app, "Access Token and Secret" of the
@@ -25,6 +26,11 @@ class XConfig(SourceConfig):
     page_size: int = Field(100, ge=10, le=100)  # X's bounds for max_results
     # Every post read counts against the app's monthly cap; X's windows are 15 minutes.
     interval_seconds: int = Field(900, ge=10, le=7 * 24 * 3600)
+    # Streaming: X sends a keep-alive every 20 seconds; silence longer than this reconnects.
+    stall_seconds: float = Field(30.0, gt=0, le=3600)
+    # After each (re)connection, read through recent search what was written while the stream
+    # was down (each post read costs as any other).
+    catch_up: bool = True
 
     secret_fields: ClassVar[tuple[str, ...]] = (
         "token",

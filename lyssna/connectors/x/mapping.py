@@ -16,8 +16,9 @@ from lyssna.connectors.base import (
 KIND = "x"
 VERSION = "1"
 
-# The raw item: {"tweet": <an element of data[]>, "author": <its user from includes.users>}.
-ITEM_FIELDS = frozenset({"tweet", "author"})
+# The raw item: {"tweet": <an element of data[]>, "author": <its user from includes.users>},
+# and from the filtered stream the rules it matched ("matching_rules": [{"id", "tag"}]).
+ITEM_FIELDS = frozenset({"tweet", "author", "matching_rules"})
 TWEET_FIELDS = frozenset(
     {
         "id", "text", "edit_history_tweet_ids", "created_at", "lang", "public_metrics",

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +58,9 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (timeouts)
     hang_up: bool = False  # close the connection without answering (an answer lost on the way)
+    # A streaming answer: its chunks are sent as they come (Transfer-Encoding: chunked) until
+    # the iterator ends, or it raises HangUp (the connection is cut mid-stream).
+    stream: Callable[[], Iterator[bytes]] | None = None
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -72,6 +75,10 @@ def json_response(body: Any, status: int = 200, **headers: str) -> Response:
 
 
 Handler = Callable[[Request], Response]
+
+
+class HangUp(Exception):
+    """Raised by a streaming answer to cut the connection without ending the body."""
 
 
 class FakeServer:
@@ -146,6 +153,9 @@ class FakeServer:
                 if response.hang_up:
                     self.close_connection = True
                     return
+                if response.stream is not None:
+                    self._stream(response)
+                    return
                 body = response.encoded()
                 try:
                     self.send_response(response.status)
@@ -157,6 +167,27 @@ class FakeServer:
                         self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
+
+            def _stream(self, response: Response) -> None:
+                assert response.stream is not None
+                self.protocol_version = "HTTP/1.1"  # chunked bodies need 1.1
+                self.close_connection = True
+                try:
+                    self.send_response(response.status)
+                    for key, value in response.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    for chunk in response.stream():
+                        if chunk:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                            self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except HangUp:
+                    pass  # no last chunk: the client sees the body end too early
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away
 
             do_GET = do_POST = do_HEAD = _serve
 
