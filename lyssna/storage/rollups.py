@@ -21,7 +21,7 @@ Whatever changes what a mention counts as goes through here, in the writer's tra
 - a change to stored mentions (a correction, a re-score) runs inside `recount(...)`, which
   counts those mentions out before and back in after;
 - a topic whose matches were (re)computed is `rebuild_topic`-ed, a removed one `forget_topic`-ed;
-  both also recount the workspace's signatures, which such a change moves mentions between;
+  both also move the mentions it matched before or matches now between signatures;
 - `rebuild` recounts a whole workspace from the mentions (the migration that added the table,
   `lyssna recount`); it is idempotent.
 
@@ -367,7 +367,8 @@ def _lock(conn: Connection) -> None:
 
 
 def rebuild_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
-    """Recount one topic (after its matches were computed again), and the signatures."""
+    """Recount one topic (after its matches were computed again), and move its mentions to
+    their signatures."""
     _lock(conn)
     _forget_topic_rows(conn, workspace_id, topic_id)
     conn.execute(
@@ -375,14 +376,72 @@ def rebuild_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
             [*_KEY, "mentions"], _grouped(conn, workspace_id, topic_id)
         )
     )
-    rebuild_topic_sets(conn, workspace_id)
+    _move_topic(conn, workspace_id, topic_id)
 
 
 def forget_topic(conn: Connection, workspace_id: int, topic_id: int) -> None:
     """Drop a removed topic's counts; its mentions move to the signatures without it."""
     _lock(conn)
     _forget_topic_rows(conn, workspace_id, topic_id)
-    rebuild_topic_sets(conn, workspace_id)
+    emptied = _move_topic(conn, workspace_id, topic_id)
+    conn.execute(delete(topic_signatures).where(topic_signatures.c.id.in_(emptied)))
+
+
+def _move_topic(conn: Connection, workspace_id: int, topic_id: int) -> list[int]:
+    """Move mentions between signatures after a topic's matches changed (or went with it);
+    returns the signatures that held the topic before.
+
+    The signatures holding the topic count exactly the mentions it matched before. First they
+    move whole to the same signature without the topic, as if it matched nothing; then the
+    mentions it matches now move back from there to their own. So only the topic's rows and its
+    current matches are read, never the whole workspace.
+    """
+    marker = "?" if conn.dialect.name == "sqlite" else "%s"
+    holding = {i: t for i, t in _signatures(conn, workspace_id).items() if topic_id in t}
+    changes: Counter[tuple[str, str, Any, str]] = Counter()
+    for chunk in _chunks(list(holding)):
+        for signature_id, facet, hour, value, n in conn.exec_driver_sql(
+            "SELECT signature_id, facet, hour, value, mentions FROM topic_set_rollups "
+            f"WHERE signature_id IN ({', '.join([marker] * len(chunk))})",
+            tuple(chunk),
+        ):
+            topics = holding[signature_id]
+            changes[(signature(topics), facet, hour, value)] -= n
+            changes[(signature(topics - {topic_id}), facet, hour, value)] += n
+    tally = Tally(conn.dialect.name, per_topic=False)
+    for fields, topic_ids in _with_topics(
+        conn.exec_driver_sql(
+            "SELECT mt.mention_id, mt.topic_id, m.created_at, m.sentiment, m.channel, m.lang "
+            "FROM mention_topics matched "
+            "JOIN mentions m ON m.id = matched.mention_id "
+            "JOIN mention_topics mt ON mt.mention_id = m.id "
+            f"WHERE matched.topic_id = {marker} ORDER BY mt.mention_id",
+            (topic_id,),
+        )
+    ):
+        tally.add(*fields, [t for t in topic_ids if t != topic_id], -1)
+        tally.add(*fields, topic_ids)
+    changes.update(tally.set_changes())
+    _write_sets(conn, workspace_id, changes)
+    return list(holding)
+
+
+def _with_topics(
+    rows: Iterable[Any],
+) -> Iterator[tuple[tuple[Any, str | None, str, str | None], list[int]]]:
+    """(created_at, sentiment, channel, lang) and topic ids of each mention, from rows of
+    (mention id, topic id, created_at, sentiment, channel, lang) in mention order."""
+    last: int | None = None
+    fields: tuple[Any, str | None, str, str | None] = (None, None, "", None)
+    topic_ids: list[int] = []
+    for mention_id, topic_id, created_at, sentiment, channel, lang in rows:
+        if mention_id != last:
+            if last is not None:
+                yield fields, topic_ids
+            last, fields, topic_ids = mention_id, (created_at, sentiment, channel, lang), []
+        topic_ids.append(topic_id)
+    if last is not None:
+        yield fields, topic_ids
 
 
 def _forget_topic_rows(conn: Connection, workspace_id: int, topic_id: int) -> None:
@@ -397,9 +456,7 @@ def _forget_topic_rows(conn: Connection, workspace_id: int, topic_id: int) -> No
 def rebuild_topic_sets(conn: Connection, workspace_id: int) -> int:
     """Recount the workspace's signatures from its topic matches; returns the rows written.
 
-    A topic added, edited or removed changes the signature of every mention it matched before
-    or matches now; the matches before are gone by then, so all signatures are recounted. The
-    matched mentions are read once, in mention order, and counted with a `Tally`; the empty
+    The matched mentions are read once, in mention order, and counted with a `Tally`; the empty
     signature is what the all-mentions counts hold beyond them (`rebuild` recounts those first).
     """
     _lock(conn)
@@ -413,16 +470,7 @@ def rebuild_topic_sets(conn: Connection, workspace_id: int) -> int:
         (workspace_id,),
     )
     tally = Tally(conn.dialect.name, per_topic=False)
-    last: int | None = None
-    fields: tuple[Any, str | None, str, str | None] = (None, None, "", None)
-    topic_ids: list[int] = []
-    for mention_id, topic_id, created_at, sentiment, channel, lang in rows:
-        if mention_id != last:
-            if last is not None:
-                tally.add(*fields, topic_ids)
-            last, fields, topic_ids = mention_id, (created_at, sentiment, channel, lang), []
-        topic_ids.append(topic_id)
-    if last is not None:
+    for fields, topic_ids in _with_topics(rows):
         tally.add(*fields, topic_ids)
     changes = tally.set_changes()
     # Mentions in no topic: all mentions (whose counts are exact) less those in a signature.
