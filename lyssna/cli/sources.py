@@ -15,7 +15,8 @@ from rich.table import Table
 from lyssna.cli import common
 from lyssna.cli.common import console, err_console, guarded
 from lyssna.connectors import manage, registry
-from lyssna.connectors.runner import PollOutcome, Runner
+from lyssna.connectors.runner import PollOutcome, Runner, is_streaming
+from lyssna.connectors.streaming import StreamStatus
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
 
@@ -49,6 +50,7 @@ _OPTIONS = {
     "account": "--account",
     "organization": "--organization",
     "interval_seconds": "--interval",
+    "mode": "--stream",
 }
 
 
@@ -132,6 +134,11 @@ def sources_add(
         None, "--organization", help="linkedin: the organization's id or urn:li:organization:ID"
     ),
     interval: int | None = typer.Option(None, "--interval", help="Seconds between polls"),
+    stream: bool = typer.Option(
+        False,
+        "--stream",
+        help="bluesky, mastodon, x: stream live instead of polling (see docs/connectors.md)",
+    ),
     env: list[str] | None = typer.Option(
         None,
         "--env",
@@ -161,6 +168,10 @@ def sources_add(
       lyssna sources add linkedin li --organization 2414183 --token-env LINKEDIN_TOKEN
       lyssna sources add mastodon answers --instance https://mastodon.example \\
           --hashtag elvåra --env write_token=MASTODON_WRITE_TOKEN
+      lyssna sources add bluesky firehose --stream
+      lyssna sources add mastodon live --instance https://mastodon.example --hashtag elvåra \\
+          --token-env MASTODON_TOKEN --stream
+      lyssna sources add x xlive --query "elvåra -is:retweet" --token-env X_BEARER_TOKEN --stream
     """
     if token and token_env:
         raise UserError("give --token-env or --token, not both")
@@ -185,6 +196,7 @@ def sources_add(
         "account": account,
         "organization": organization,
         "interval_seconds": interval,
+        "mode": "stream" if stream else None,
     }
     options = {k: v for k, v in options.items() if v is not None}
     secret_envs = _pairs(env, "--env", "write_token=MASTODON_WRITE_TOKEN")
@@ -278,7 +290,7 @@ def sources_list() -> None:
             r.name,
             f"[{style}]{r.health.replace('_', ' ')}[/]",
             _when(r.last_run_at),
-            _when(r.next_run_at) if r.last_run_at else "now",
+            "streams" if is_streaming(r) else (_when(r.next_run_at) if r.last_run_at else "now"),
             f"{r.mentions_collected:,}",
             r.last_error or "",
         )
@@ -328,21 +340,41 @@ def _outcome_line(o: PollOutcome) -> str:
     return line
 
 
+def _stream_line(status: StreamStatus) -> str:
+    """A streaming source in the status table: connected and how busy, or what is wrong."""
+    if status.state == "live":
+        line = f"[green]stream connected[/], {status.per_minute():,}/min, {status.new:,} new"
+        if status.topics:
+            line += f" (kept by {status.topics} topic{'s' if status.topics != 1 else ''})"
+        if status.quarantined:
+            line += f", {status.quarantined:,} quarantined"
+        return line
+    if status.state == "polling":
+        polled = f"; last poll: {_outcome_line(status.last_poll)}" if status.last_poll else ""
+        return f"[yellow]polling[/]: {status.error}{polled}"
+    if status.state in ("reconnecting", "unhealthy"):
+        return f"[red]{status.source}[/]: {status.state}: {status.error}"
+    return f"stream {status.state}"
+
+
 def _status_table(runner: Runner) -> Table:
-    table = Table("Source", "Health", "Last poll", "Next poll", box=None, title="Listening")
+    table = Table("Source", "Health", "Last poll / stream", "Next", box=None, title="Listening")
     for record in runner.sources():
         outcome = runner.latest.get(record.name)
+        stream = runner.streams.get(record.name)
         style = _HEALTH_STYLE.get(record.health, "")
-        last = (
-            _outcome_line(outcome) if outcome else f"{record.mentions_collected:,} collected so far"
-        )
-        table.add_row(
-            record.name,
-            f"[{style}]{record.health.replace('_', ' ')}[/]",
-            last,
-            _when(record.next_run_at),
-        )
-    table.caption = "Ctrl-C stops (polls in progress finish first)"
+        if stream is not None:
+            last = _stream_line(stream)
+            after = "live" if stream.state == "live" else _when(stream.retry_at)
+        else:
+            last = (
+                _outcome_line(outcome)
+                if outcome
+                else f"{record.mentions_collected:,} collected so far"
+            )
+            after = _when(record.next_run_at)
+        table.add_row(record.name, f"[{style}]{record.health.replace('_', ' ')}[/]", last, after)
+    table.caption = "Ctrl-C stops (polls in progress finish first; streams store what they hold)"
     return table
 
 
@@ -352,8 +384,16 @@ def listen(
     source: list[str] | None = typer.Option(
         None, "--source", help="Only these sources (repeatable)"
     ),
+    stream_for: float = typer.Option(
+        0.0,
+        "--stream-for",
+        min=0.0,
+        help="With --once: let each streaming source stream this many seconds (catching up "
+        "from where it stopped); without it they are skipped",
+    ),
 ) -> None:
-    """Collect mentions from every source on its schedule until stopped (Ctrl-C).
+    """Collect mentions from every source until stopped (Ctrl-C): polling sources on their
+    schedule, streaming sources (--stream) live.
 
     A failing source is marked unhealthy or backing off and tried again later; the others go on.
     With --once the exit code is 1 when any source failed.
@@ -361,6 +401,7 @@ def listen(
     Examples:
       lyssna listen
       lyssna listen --once --source matbloggen
+      lyssna listen --once --stream-for 30
     """
     ctx = common.workspace()
     runner = Runner(ctx, only=source)
@@ -371,9 +412,16 @@ def listen(
         )
         return
     if once:
-        outcomes = asyncio.run(runner.run_once())
+        outcomes = asyncio.run(runner.run_once(stream_seconds=stream_for))
         for outcome in outcomes:
             console.print(_outcome_line(outcome), highlight=False)
+        if not stream_for:
+            for record in runner.skipped_streams():
+                console.print(
+                    f"[dim]{record.name}: streams; skipped by --once "
+                    "(add --stream-for SECONDS to stream it for a while)[/]",
+                    highlight=False,
+                )
         if any(not o.ok for o in outcomes):
             raise typer.Exit(1)
         return

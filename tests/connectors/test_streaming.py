@@ -5,17 +5,19 @@ messages. Timeouts and backoffs are tiny, so every test takes a second or two.""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 import pytest
+from rich.console import Console
 
 from lyssna import listening
 from lyssna.connectors import manage
 from lyssna.connectors.runner import Runner
-from lyssna.connectors.streaming import StreamPolicy, WorkspaceTopics
+from lyssna.connectors.streaming import StreamPolicy, StreamStatus, WorkspaceTopics
 from lyssna.storage import quarantine
 from lyssna.workspace import WorkspaceContext
 from tests.connectors.conftest import fast_http
@@ -663,3 +665,86 @@ def test_listen_once_streams_only_when_asked(workspace, xstream):
 
     outcomes = asyncio.run(runner(workspace).run_once(stream_seconds=0.5))
     assert [(o.source, o.ok, o.new) for o in outcomes] == [("twitter", True, 1)]
+
+
+# --- checks and the command line -------------------------------------------------------------
+
+
+def test_sources_test_checks_each_stream(workspace, jetstream, masto, xstream):
+    add_jetstream(workspace, jetstream)
+    add_mastodon(workspace, masto)
+    add_x(workspace, xstream)
+
+    sky = asyncio.run(manage.test_source(workspace, "firehose", fast_http))
+    fedi = asyncio.run(manage.test_source(workspace, "fediverse", fast_http))
+    twitter = asyncio.run(manage.test_source(workspace, "twitter", fast_http))
+
+    assert sky.ok and "connected" in sky.details[-1], sky
+    assert fedi.ok and any("accepts the connection" in d for d in fedi.details), fedi
+    assert twitter.ok and "2 to add, accepted by X" in " ".join(twitter.details), twitter
+    assert xstream.rules == {}  # a dry run changes nothing
+
+
+def test_listen_once_and_the_status_line_from_the_command_line(tmp_path, monkeypatch, jetstream):
+    import typer
+    from typer.testing import CliRunner
+
+    from lyssna.cli import common
+    from lyssna.cli.sources import _status_table, listen, sources_app
+    from lyssna.core.settings import load_settings
+    from lyssna.workspace import init_workspace
+
+    monkeypatch.setenv("LYSSNA_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LYSSNA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LYSSNA_WORKSPACE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    common.set_global_flags()
+    ctx = init_workspace(load_settings())
+    listening.add_topic(ctx, "Elvåra", "elvåra", "brand")
+    app = typer.Typer()
+    app.add_typer(sources_app, name="sources")
+    app.command()(listen)
+    cli = CliRunner()
+
+    added = cli.invoke(
+        app,
+        [
+            "sources",
+            "add",
+            "bluesky",
+            "firehose",
+            "--stream",
+            "--set",
+            f"jetstream_url={jetstream.url}",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    assert "mode=stream" in added.output
+    refused = cli.invoke(
+        app, ["sources", "add", "rss", "feed", "--url", "https://e.no/f", "--stream"]
+    )
+    assert refused.exit_code != 0 and "--stream: not used by this source type" in refused.output
+
+    once = cli.invoke(app, ["listen", "--once"])
+    assert once.exit_code == 0, once.output
+    assert "firehose: streams; skipped by --once" in once.output
+
+    publisher = threading.Timer(0.5, lambda: jetstream.post("elvåra från kommandoraden"))
+    publisher.start()
+    drained = cli.invoke(app, ["listen", "--once", "--stream-for", "1.5"])
+    publisher.join()
+    assert drained.exit_code == 0, drained.output
+    assert "firehose: 1 fetched, 1 new" in drained.output
+
+    listed = cli.invoke(app, ["sources", "list"])
+    assert "streams" in listed.output
+
+    run = Runner(ctx)
+    status = StreamStatus("firehose", "bluesky", state="live", new=3, topics=1)
+    status.note_items(12)
+    run.streams["firehose"] = status
+    console = Console(width=200, record=True)
+    console.print(_status_table(run))
+    shown = console.export_text()
+    assert "stream connected, 12/min, 3 new (kept by 1 topic)" in shown and "live" in shown
+    ctx.engine.dispose()

@@ -125,14 +125,12 @@ class BlueskyConnector:
         return Verdict(True, f"{self.config.base_url} answers searches", tuple(details))
 
     async def _check_jetstream(self) -> str:
-        """Connect to Jetstream and wait for its first post (the firehose is never quiet)."""
+        """Connect to Jetstream and see it answer: a post, or a ping while it is quiet."""
         url = jetstream.subscribe_url(self.config, None)
         where = self.config.jetstream_url
         async with websocket.connect(url) as connection:
-            async for message in websocket.messages(connection, where=where, ping_every=15):
+            async for message in websocket.messages(connection, where=where, ping_every=2):
                 if message is None:
-                    raise MalformedResponseError(
-                        f"{where} accepted the connection but sent no post within 15 s"
-                    )
+                    return f"stream {where}: connected (no post in the first 2 s)"
                 return f"stream {where}: connected, posts arriving"
         raise StreamDroppedError(f"{where} closed the connection at once")
