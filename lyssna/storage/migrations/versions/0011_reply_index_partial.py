@@ -22,7 +22,7 @@ _COLUMNS = ["workspace_id", "channel", "reply_to", "created_at"]
 
 
 def upgrade() -> None:
-    op.drop_index("ix_mentions_reply_to", table_name="mentions")
+    op.drop_index("ix_mentions_reply_to", table_name="mentions", if_exists=True)
     only_replies = sa.text("reply_to IS NOT NULL")
     op.create_index(
         "ix_mentions_reply_to",
