@@ -590,6 +590,23 @@ def test_x_stream_reconnects_after_disconnects_and_silence(workspace, xstream):
     assert state(workspace, "twitter").health == "healthy"
 
 
+def test_x_stream_goes_on_live_when_search_cannot_catch_up(workspace, xstream, caplog):
+    xstream.x.enrolled = False  # recent search refused (403); the stream itself works
+    add_x(workspace, xstream)
+    run = runner(workspace)
+    posted: list[bool] = []
+
+    def publish() -> None:
+        if live(run, "twitter") and not posted:
+            xstream.post("Elvåra live utan sökning")
+            posted.append(True)
+
+    until(run, lambda: len(stored(workspace)) == 1, during=publish)
+
+    assert state(workspace, "twitter").health == "healthy"
+    assert "could not catch up through recent search" in caplog.text
+
+
 def test_x_stream_with_a_refused_token_is_unhealthy(workspace, xstream, monkeypatch):
     monkeypatch.setenv("X_TOKEN", "not-the-token")
     add_x(workspace, xstream)

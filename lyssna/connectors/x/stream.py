@@ -16,7 +16,9 @@ is taken), the monthly cap, or the request budget with its reset time.
 
 Catching up: after each connection, recent search reads what was written from each query's
 cursor on (the polling walks, `CATCH_UP_PAGES` pages at most), so a reconnect or a restart
-misses nothing that search still has (seven days); `catch_up: false` saves those reads.
+misses nothing that search still has (seven days); `catch_up: false` saves those reads. When
+search fails (its own budget, an access level without it) the stream goes on live, with a
+warning in the log.
 """
 
 from __future__ import annotations
@@ -187,9 +189,18 @@ async def stream_posts(connector: XConnector, cursor: Cursor | None) -> AsyncIte
     ) as response:
         yield StreamEvent()  # connected
         if config.catch_up:
-            async for caught in catch_up(connector.fetch, cursor, CATCH_UP_PAGES):
-                cursor = caught.cursor
-                yield caught
+            try:
+                async for caught in catch_up(connector.fetch, cursor, CATCH_UP_PAGES):
+                    cursor = caught.cursor
+                    yield caught
+            except ConnectorError as exc:
+                # The stream works; only search does not (its budget, or an access level
+                # without it): go on live, and say what may be missing.
+                log.warning(
+                    "X stream: could not catch up through recent search (%s); posts written "
+                    "while the stream was down may be missing",
+                    exc.reason,
+                )
         reader = _Reader(url, rules, dict((cursor or {}).get("streams") or {}))
         async for line in stream_lines(response):
             yield reader.read(line)
