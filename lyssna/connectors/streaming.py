@@ -7,14 +7,14 @@ first. The cursor is saved right after each stored batch (and, when only the cur
 is read twice the pipeline drops (it knows each mention by channel and id).
 
 A connection that ends is reconnected with the backoff X documents for its streams, which suits
-the others as well: at once after a connection that worked; then linearly (`network_step` more
-each time, up to `network_max`) after network errors and stalls; exponentially from
-`http_first` up to `http_max` after HTTP errors; from `rate_first`, doubling, after 429 (or
-exactly when the platform said). A stream silent for longer than its source's `stall_seconds`
-(no item and no keep-alive) counts as dropped. Refused credentials and unusable settings mark
-the source unhealthy with the reason and are tried again rarely. A platform without a stream
-for the source (StreamUnavailableError) has it polled on its interval instead, and streaming
-is tried again after `unavailable_retry`.
+the others as well: at once after a connection that held (`stable_after`); then linearly
+(`network_step` more each time, up to `network_max`) after network errors and stalls;
+exponentially from `http_first` up to `http_max` after HTTP errors; from `rate_first`,
+doubling, after 429 (or exactly when the platform said). A stream silent for longer than its
+source's `stall_seconds` (no item and no keep-alive) counts as dropped. Refused credentials
+and unusable settings mark the source unhealthy with the reason and are tried again rarely. A
+platform without a stream for the source (StreamUnavailableError) has it polled on its
+interval instead, and streaming is tried again after `unavailable_retry`.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ class StreamPolicy:
     refused_max: float = 6 * 3600.0
     unavailable_retry: float = 3600.0
     topics_refresh: float = 60.0
+    stable_after: float = 30.0  # a connection that held this long resets the backoff
     queue_size: int = 2000
 
 
@@ -223,7 +224,8 @@ class StreamTask:
         self.record = record
         self.policy = policy
         self.status = StreamStatus(record.name, record.kind, health=record.health)
-        self._failures = 0  # in a row, since the last connection that worked
+        self._failures = 0  # in a row, since the last connection that held
+        self._connected_at: float | None = None  # this connection's first event
         self._alive_at = time.monotonic()
         self._topics: WorkspaceTopics | None = None
 
@@ -236,7 +238,8 @@ class StreamTask:
                 continue
             if delay > 0:
                 await _sleep_unless(stop, delay)
-            self.status.reconnects += 1
+            if not stop.is_set():
+                self.status.reconnects += 1
         self.status.state = "stopped"
 
     # --- a connection -------------------------------------------------------------------------
@@ -244,25 +247,38 @@ class StreamTask:
     async def _guarded_session(self, stop: asyncio.Event) -> float:
         """One connection; the wait before the next. StreamUnavailableError passes through."""
         started = self.runner.clock()
+        self._connected_at = None
+        error: ConnectorError | None = None
         try:
             connected = await self._session(stop)
         except StreamUnavailableError:
             raise
         except ConnectorError as exc:
-            return await self._failed(exc, started)
+            error = exc
         except UserError as exc:  # unknown kind, invalid settings
-            return await self._failed(SourceConfigError(str(exc)), started)
+            error = SourceConfigError(str(exc))
         except Exception as exc:  # a bug in a connector must not stop the others
             log.exception("stream of source %s (%s) failed", self.record.name, self.record.kind)
             error = ConnectorError(
                 f"internal error in the {self.record.kind} connector's stream "
                 f"({type(exc).__name__}: {exc}); please report it"
             )
-            return await self._failed(error, started)
-        if connected or stop.is_set():
-            return 0.0  # the platform ended a stream that worked: reconnect at once
-        dropped = StreamDroppedError("the stream ended before it said anything")
-        return await self._failed(dropped, started)
+        # Only a connection that held for a while resets the backoff: one the platform keeps
+        # closing as soon as it opens must not be reopened in a tight loop.
+        held = self._connected_at is not None and (
+            time.monotonic() - self._connected_at >= self.policy.stable_after
+        )
+        if held:
+            self._failures = 0
+        if error is None:
+            if stop.is_set() or held:
+                return 0.0  # the platform ended a stream that worked: reconnect at once
+            error = StreamDroppedError(
+                "the stream closed soon after it opened"
+                if connected
+                else "the stream ended before it said anything"
+            )
+        return await self._failed(error, started)
 
     async def _session(self, stop: asyncio.Event) -> bool:
         """Stream until the connection ends or `stop`; whether it delivered anything."""
@@ -310,9 +326,7 @@ class StreamTask:
             async for event in connector.stream(cursor, topics):
                 self._alive_at = time.monotonic()
                 await queue.put(event)
-        except (ConnectorError, UserError) as exc:
-            await queue.put(_Ended(exc))
-        except Exception as exc:
+        except Exception as exc:  # the consumer raises it, where it is sorted out
             await queue.put(_Ended(exc))
         else:
             await queue.put(_Ended(None))
@@ -403,7 +417,7 @@ class StreamTask:
 
     async def _connected(self) -> None:
         now = self.runner.clock()
-        self._failures = 0
+        self._connected_at = time.monotonic()
         self.status.state, self.status.health = "live", "healthy"
         self.status.connected_at, self.status.error, self.status.retry_at = now, None, None
         await self.runner.write(

@@ -42,6 +42,7 @@ FAST = StreamPolicy(
     refused_max=0.5,
     unavailable_retry=30.0,
     topics_refresh=0.1,
+    stable_after=0.5,
 )
 
 
@@ -237,6 +238,20 @@ def test_a_refused_connection_backs_off_then_recovers(workspace, jetstream):
     until(run, recovered, during=watch)
 
     assert "503" in seen[0] and "may be down" in seen[0]
+
+
+def test_a_stream_closed_as_soon_as_it_opens_is_not_reopened_in_a_tight_loop(workspace, jetstream):
+    add_jetstream(workspace, jetstream)
+    jetstream.close_at_once = True
+    run = runner(workspace)
+
+    until(run, lambda: len(jetstream.subscriptions) >= 4)
+    state_after = state(workspace, "firehose")
+
+    assert state_after.health == "backing_off"
+    assert "closed soon after it opened" in state_after.last_error
+    # The waits grow (0.02 s more each time here) instead of reconnecting at once forever.
+    assert run.streams["firehose"].reconnects < 20
 
 
 def test_jetstream_without_topics_says_what_to_do(workspace, jetstream):

@@ -9,8 +9,9 @@ tokenisation and a dictionary look-up per post (`TopicFilter`).
 The cursor is the `time_us` of the last event read, reported with each kept post and otherwise
 once a second. A connection resumes `REWIND_US` before it, as Jetstream advises for gapless
 playback; the pipeline drops what it already has. An instance keeps a limited window of past
-events: a source stopped for longer resumes at the oldest event it still has. Deleted posts are reported as `deleted`; an update is mapped like a new post
-(the stored mention follows the edit).
+events: a source stopped for longer resumes at the oldest event it still has. Deleted posts
+are reported as `deleted`; an update is mapped like a new post (the stored mention follows the
+edit).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ class FakeJetstream:
         self.archive: list[tuple[int, str]] = []
         self.subscriptions: list[dict[str, list[str]]] = []  # each connection's query
         self.refuse_with: int | None = None  # answer handshakes with this HTTP status
+        self.close_at_once = False  # accept, then close normally straight away
         self._frozen: set[ServerConnection] = set()
         self._clock = 0
         self._lock = threading.Lock()
@@ -151,6 +152,9 @@ class FakeJetstream:
         assert connection.request is not None
         query = parse_qs(urlsplit(connection.request.path).query)
         self.subscriptions.append(query)
+        if self.close_at_once:
+            await connection.close()
+            return
         wanted = set(query.get("wantedCollections", []))
         limit = int(query.get("maxMessageSizeBytes", ["0"])[0]) or None
         cursor = int(query["cursor"][0]) if "cursor" in query else None
