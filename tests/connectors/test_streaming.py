@@ -780,3 +780,18 @@ def test_listen_once_and_the_status_line_from_the_command_line(tmp_path, monkeyp
     shown = console.export_text()
     assert "stream connected, 12/min, 3 new (kept by 1 topic)" in shown and "live" in shown
     ctx.engine.dispose()
+
+
+def test_every_streaming_connector_has_stream_settings_and_the_others_none():
+    from lyssna.connectors import registry
+    from lyssna.connectors.base import Streamer, StreamingSourceConfig
+
+    streaming = set()
+    for kind in registry.builtin_kinds():
+        cls = registry.get(kind)
+        can_stream = callable(getattr(cls, "stream", None))
+        assert can_stream == issubclass(cls.config_model, StreamingSourceConfig), kind
+        if can_stream:
+            assert issubclass(cls, Streamer)
+            streaming.add(kind)
+    assert streaming == {"bluesky", "mastodon", "x"}
