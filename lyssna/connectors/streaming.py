@@ -550,9 +550,11 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
 
 def stream_outcome(status: StreamStatus, next_run_at: datetime) -> PollOutcome:
     """A stream's bounded run as a poll outcome (`lyssna listen --once --stream-for`): failed
-    when it never connected or ended unhealthy."""
+    when it never connected or ended unhealthy; the poll's when it was polled instead."""
     from lyssna.connectors.runner import PollOutcome
 
+    if status.connected_at is None and status.last_poll is not None:
+        return status.last_poll  # no stream for it: it was polled instead
     failed = status.connected_at is None or status.health == "unhealthy"
     health: Health = status.health
     if failed and health != "unhealthy":

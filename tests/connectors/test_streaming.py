@@ -463,6 +463,10 @@ def test_mastodon_with_streaming_switched_off_polls_instead(workspace, masto):
     until(run, lambda: len(stored(workspace)) == 1)
 
     assert "offers no stream" in run.streams["fediverse"].error
+    # `listen --once --stream-for` reports the poll it made instead.
+    masto.masto.post("Elvåra igen", tags=("elvåra",))
+    outcomes = asyncio.run(runner(workspace).run_once(stream_seconds=0.5))
+    assert [(o.source, o.ok, o.new) for o in outcomes] == [("fediverse", True, 1)]
 
 
 def test_hostile_mastodon_messages_never_stop_the_stream(workspace, masto):
