@@ -799,3 +799,21 @@ def test_every_streaming_connector_has_stream_settings_and_the_others_none():
             assert issubclass(cls, Streamer)
             streaming.add(kind)
     assert streaming == {"bluesky", "mastodon", "x"}
+
+
+def test_stream_lines_splits_keeps_blank_lines_and_skips_oversized_ones():
+    import httpx
+
+    from lyssna.connectors.http import OversizedLine, stream_lines
+
+    chunks = [b'{"a": 1}\r\n\r\n{"b"', b": 2}\n", b"x" * 50, b"y" * 50 + b"\r\n", b"tail"]
+
+    async def read() -> list[Any]:
+        async def body():  # the lines arrive split across chunks, as on the network
+            for chunk in chunks:
+                yield chunk
+
+        response = httpx.Response(200, content=body(), request=httpx.Request("GET", "http://x/s"))
+        return [line async for line in stream_lines(response, max_line_bytes=64)]
+
+    assert asyncio.run(read()) == [b'{"a": 1}', b"", b'{"b": 2}', OversizedLine(101), b"tail"]  # 101: with its \r
