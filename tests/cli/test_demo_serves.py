@@ -28,9 +28,22 @@ def test_demo_serves_the_web_app_with_a_printed_sign_in(tmp_path):
     env.pop("LYSSNA_DATABASE_URL", None)
     env.pop("LYSSNA_WORKSPACE", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "lyssna.cli", "demo", "--count", "2000", "--days", "7",
-         "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "lyssna.cli",
+            "demo",
+            "--count",
+            "2000",
+            "--days",
+            "7",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     output = ""
