@@ -70,7 +70,7 @@ def sources_add(
         ...,
         help=(
             "Source type: rss, mastodon, hackernews, bluesky, reddit, youtube, x, facebook, "
-            "instagram, linkedin"
+            "instagram, linkedin, file"
         ),
     ),
     name: str = typer.Argument(..., help="A name for this source, e.g. matbloggen"),

@@ -20,6 +20,7 @@ _BUILTIN: dict[str, str] = {
     "facebook": "lyssna.connectors.facebook.client:FacebookConnector",
     "instagram": "lyssna.connectors.instagram.client:InstagramConnector",
     "linkedin": "lyssna.connectors.linkedin.client:LinkedInConnector",
+    "file": "lyssna.connectors.files.client:FilesConnector",
 }
 _registered: dict[str, type[Connector]] = {}
 

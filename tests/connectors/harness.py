@@ -5,9 +5,12 @@ The conformance suite runs every test over every harness; a new connector needs 
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +38,7 @@ class Harness:
     endpoint: str  # path prefix of the reading endpoint, for scripted failures
     bad_credentials: dict[str, Any] | None = None  # a config the platform refuses
     fake: Any = None
+    over_http: bool = True  # False: nothing to script on the fake HTTP server (files)
 
 
 def rss(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
@@ -211,6 +215,23 @@ def linkedin_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
     )
 
 
+def file_(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    """An export folder another tool writes JSON Lines into, a line per record."""
+    folder = Path(tempfile.mkdtemp(prefix="lyssna-file-source-"))
+    export = folder / "export.jsonl"
+    export.touch()
+    counter = iter(range(1, 10_000))
+
+    def add(text: str) -> None:
+        n = next(counter)
+        created = datetime(2026, 11, 20, 9, tzinfo=UTC) + timedelta(hours=n)
+        record = {"id": f"e{n}", "text": text, "created_at": created.isoformat()}
+        with export.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    return Harness("file", {"path": str(folder)}, add, "", None, folder, over_http=False)
+
+
 HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "rss": rss,
     "mastodon": mastodon_,
@@ -222,4 +243,5 @@ HARNESSES: dict[str, Callable[[FakeServer, pytest.MonkeyPatch], Harness]] = {
     "facebook": facebook_,
     "instagram": instagram_,
     "linkedin": linkedin_,
+    "file": file_,
 }

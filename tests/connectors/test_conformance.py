@@ -176,6 +176,8 @@ FAILURES = [
 def test_failures_become_errors_the_runner_understands(
     harness: Harness, server: FakeServer, response: Response, error: type, words: str
 ):
+    if not harness.over_http:
+        pytest.skip(f"{harness.kind} reads no platform over HTTP")
     server.script(*[response] * 5, path=harness.endpoint)
     with pytest.raises(error) as raised:
         fetch(harness)
@@ -184,6 +186,8 @@ def test_failures_become_errors_the_runner_understands(
 
 
 def test_malformed_answers_are_reported(harness: Harness, server: FakeServer):
+    if not harness.over_http:
+        pytest.skip(f"{harness.kind} reads no platform over HTTP")
     server.script(
         Response(200, "<html>Maintenance</html>", {"Content-Type": "text/html"}),
         path=harness.endpoint,
@@ -193,12 +197,16 @@ def test_malformed_answers_are_reported(harness: Harness, server: FakeServer):
 
 
 def test_timeouts_are_retried_then_reported(harness: Harness, server: FakeServer):
+    if not harness.over_http:
+        pytest.skip(f"{harness.kind} reads no platform over HTTP")
     server.script(*[Response(200, b"{}", delay=1.5)] * 3, path=harness.endpoint)
     with pytest.raises(RetriableError, match="did not answer in time"):
         fetch(harness)
 
 
 def test_a_rate_limited_request_is_retried_after_the_wait(harness: Harness, server: FakeServer):
+    if not harness.over_http:
+        pytest.skip(f"{harness.kind} reads no platform over HTTP")
     harness.add("Elvåra")
     server.script(
         json_response({"error": "Too many requests"}, 429, **{"Retry-After": "0"}),
@@ -208,6 +216,8 @@ def test_a_rate_limited_request_is_retried_after_the_wait(harness: Harness, serv
 
 
 def test_check_reports_an_unreachable_platform(harness: Harness, server: FakeServer):
+    if not harness.over_http:
+        pytest.skip(f"{harness.kind} reads no platform over HTTP")
     server.script(*[json_response({"error": "down"}, 503)] * 20)
     verdict = run(_with_connector(harness, lambda c: c.check()))
     assert not verdict.ok
