@@ -190,8 +190,7 @@ def store_batch(
     _flag_near_duplicates(
         conn,
         workspace_id,
-        [(i, p.fingerprint) for i, p in zip(new_ids, fresh, strict=True)],
-        [(i, p.fingerprint) for i, p in edited],
+        [(i, p.fingerprint) for i, p in [*zip(new_ids, fresh, strict=True), *edited]],
     )
     events.emit_many(conn, workspace_id, events.MENTION_NEW, [(i, None) for i in new_ids])
     events.emit_many(conn, workspace_id, events.MENTION_UPDATED, [(i, None) for i, _ in edited])
@@ -225,10 +224,7 @@ def _refresh_metrics(conn: Connection, repeated: list[tuple[int, StorableMention
 
 
 def _flag_near_duplicates(
-    conn: Connection,
-    workspace_id: int,
-    inserted: list[tuple[int, str]],
-    edited: list[tuple[int, str]],
+    conn: Connection, workspace_id: int, stored: list[tuple[int, str]]
 ) -> None:
     """Flag every mention whose words (links and handles aside) another mention repeats.
 
@@ -236,7 +232,7 @@ def _flag_near_duplicates(
     So only this batch's mentions and the groups this batch turned into copies need updating; a
     big copy-paste campaign is never walked again for each batch that adds to it.
     """
-    changed = [(i, f) for i, f in (*inserted, *edited) if f]
+    changed = [(i, f) for i, f in stored if f]  # (id, fingerprint) of new and edited mentions
     if not changed:
         return
     in_batch = Counter(f for _, f in changed)
