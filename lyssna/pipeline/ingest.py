@@ -7,6 +7,7 @@ import again stores nothing twice (mentions are unique by workspace, channel and
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -68,6 +69,9 @@ def _init_worker(
 ) -> None:
     global _worker_preparer
     _worker_preparer = Preparer(topics, analyzer_factory(), dialect)
+    # The models and compiled topics live as long as the worker: keep them out of the garbage
+    # collector's full passes, which would otherwise walk them again and again.
+    gc.freeze()
 
 
 def _prepare_in_worker(

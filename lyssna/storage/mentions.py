@@ -57,6 +57,22 @@ class StorableMention:
     topic_ids: list[int]
     values: tuple[Any, ...]  # VALUE_COLUMNS, in the driver's form
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As a plain tuple of fields: half the cost of the dataclass's default pickling, paid
+        # for every mention a worker sends to the writer.
+        return (
+            StorableMention,
+            (
+                self.channel,
+                self.external_id,
+                self.text_hash,
+                self.fingerprint,
+                self.created_at,
+                self.topic_ids,
+                self.values,
+            ),
+        )
+
 
 def storable(
     m: IncomingMention,
