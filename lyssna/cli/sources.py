@@ -234,6 +234,53 @@ def sources_add(
     )
 
 
+@sources_app.command("edit")
+@guarded
+def sources_edit(
+    name: str = typer.Argument(..., help="The source to change"),
+    setting: list[str] | None = typer.Option(
+        None,
+        "--set",
+        help="FIELD=VALUE (repeatable); list settings take commas, e.g. queries=elvåra,kraftlyn",
+    ),
+    env: list[str] | None = typer.Option(
+        None, "--env", help="A secret from an environment variable, FIELD=NAME (repeatable)"
+    ),
+    unset: list[str] | None = typer.Option(
+        None, "--unset", help="A setting back to its default (repeatable)"
+    ),
+) -> None:
+    """Change a source's settings; it keeps its health and counters, and its place in the
+    platform's stream unless what it reads changed (then it starts again from the newest items;
+    nothing is stored twice).
+
+    Examples:
+      lyssna sources edit fediverse --set interval_seconds=120
+      lyssna sources edit sky --set queries=elvåra,kraftlyn
+      lyssna sources edit fediverse --env token=NEW_MASTODON_TOKEN
+      lyssna sources edit xlive --unset mode
+    """
+    ctx = common.workspace()
+    given: dict[str, Any] = dict(_pairs(setting, "--set", "interval_seconds=120"))
+    record = next((v.record for v in manage.list_sources(ctx) if v.record.name == name), None)
+    if record is not None:
+        lists = {
+            f.name for f in manage.setting_fields(record.kind, advanced=True) if f.kind == "list"
+        }
+        for field in lists & set(given):
+            given[field] = [v.strip() for v in given[field].split(",") if v.strip()]
+    given |= {f: {"$env": n} for f, n in _pairs(env, "--env", "token=MASTODON_TOKEN").items()}
+    if not given and not unset:
+        raise UserError("nothing to change: give --set, --env or --unset")
+    changed, restarted = manage.edit_source(ctx, name, given, unset or ())
+    console.print(
+        f"Changed {changed.kind} source [bold]{changed.name}[/] "
+        f"({manage.describe(changed.kind, changed.config)})"
+        + ("; it starts again from the newest items." if restarted else "."),
+        highlight=False,
+    )
+
+
 def _pairs(values: list[str] | None, option: str, example: str) -> dict[str, str]:
     """FIELD=VALUE options as a dict; a UserError showing the form for anything else."""
     pairs: dict[str, str] = {}

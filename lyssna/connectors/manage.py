@@ -1,16 +1,26 @@
-"""What can be done with sources, for the CLI and (later) the API: add, list, test, remove."""
+"""What can be done with sources, for the CLI, the web pages and the API: add, edit, list, test,
+remove, and which settings a kind of source has (the web form is built from them)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import types
+import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from lyssna.connectors import registry
-from lyssna.connectors.base import ConnectorError, SourceConfig, Verdict, redact
+from lyssna.connectors.base import (
+    ConnectorError,
+    EnvSecret,
+    SourceConfig,
+    StreamingSourceConfig,
+    Verdict,
+    redact,
+)
 from lyssna.connectors.http import HttpClient
 from lyssna.connectors.runner import config_error_message
 from lyssna.core.errors import UserError
@@ -20,6 +30,44 @@ from lyssna.storage.database import write_transaction
 from lyssna.workspace import WorkspaceContext
 
 _NAME = re.compile(r"^[\w][\w.-]{0,99}$")
+
+# Settings whose change leaves what a source reads alone: its cursor is kept. Any other change
+# (search words, hashtags, the account, poll or stream) starts it again from the newest items.
+_KEEPS_CURSOR = frozenset({"interval_seconds", "max_pages_per_poll", "stall_seconds"})
+
+# Kinds the web pages do not offer: a `file` source reads any path on the server, which is the
+# operator's decision (`lyssna sources add file ...`), not a workspace admin's.
+SERVER_ONLY_KINDS = frozenset({"file"})
+
+# Settings the web form leaves out: API addresses and protocol details (tests, self-hosted
+# gateways) that only an operator changes, from the CLI. An edit keeps their stored values.
+_ADVANCED = frozenset(
+    {
+        "service",
+        "auth_service",
+        "token_service",
+        "graph_version",
+        "api_version",
+        "jetstream_url",
+        "streaming_url",
+        "page_size",
+        "max_pages_per_poll",
+        "stall_seconds",
+    }
+)
+
+SettingKind = Literal["text", "list", "secret", "number", "flag", "choice"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """One setting of a kind of source, as a form shows it."""
+
+    name: str
+    kind: SettingKind
+    required: bool
+    default: Any  # None when there is none
+    choices: tuple[str, ...] = ()  # for "choice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +99,38 @@ def add_source(
         return state_store.add(conn, ctx.workspace.id, name, kind, stored)
 
 
+def edit_source(
+    ctx: WorkspaceContext,
+    name: str,
+    changes: dict[str, Any],
+    unset: Iterable[str] = (),
+) -> tuple[SourceRecord, bool]:
+    """Change some settings of a source (`unset` ones go back to their defaults); also says
+    whether it starts again from the platform's newest items.
+
+    The whole new configuration is validated before anything is stored. The source keeps its
+    health and counters; its cursor too, unless what it reads changed.
+    """
+    with ctx.engine.connect() as conn:
+        current = state_store.get(conn, ctx.workspace.id, name)
+    merged = {k: v for k, v in current.config.items() if k not in set(unset)} | changes
+    config = make_config(current.kind, merged)
+    stored = config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    connector_cls = registry.get(current.kind)
+    secrets = set(connector_cls.config_model.secret_fields)
+    changed = {
+        key
+        for key in set(stored) | set(current.config)
+        if stored.get(key) != current.config.get(key)
+    }
+    restart = bool(changed - _KEEPS_CURSOR - secrets)
+    with write_transaction(ctx.engine) as conn:
+        record = state_store.update_config(
+            conn, ctx.workspace.id, name, stored, reset_cursor=restart
+        )
+    return record, restart
+
+
 def list_sources(ctx: WorkspaceContext) -> list[SourceView]:
     with ctx.engine.connect() as conn:
         records = state_store.list_all(conn, ctx.workspace.id, registry.kinds())
@@ -78,6 +158,80 @@ async def test_source(
             return await connector.check()
         except ConnectorError as exc:  # e.g. a token variable that is not set
             return Verdict(False, exc.reason)
+
+
+async def check_config(
+    kind: str, options: dict[str, Any], http_factory: Callable[[], HttpClient] = HttpClient
+) -> Verdict:
+    """Reachability and credentials of settings not yet saved (a form's "check" button)."""
+    try:
+        config = make_config(kind, options)
+    except UserError as exc:
+        return Verdict(False, str(exc))
+    async with http_factory() as http:
+        connector = registry.get(kind)(config, http)
+        try:
+            return await connector.check()
+        except ConnectorError as exc:
+            return Verdict(False, exc.reason)
+
+
+def setting_fields(kind: str, *, advanced: bool = False) -> list[SettingField]:
+    """The settings of a kind of source, required ones first; `advanced` adds API addresses
+    and protocol details."""
+    model = registry.get(kind).config_model
+    found = []
+    for name, info in model.model_fields.items():
+        if name in _ADVANCED and not advanced:
+            continue
+        if name == "mode" and not issubclass(model, StreamingSourceConfig):
+            continue
+        default = None if info.is_required() else info.get_default(call_default_factory=True)
+        kind_of, choices = _setting_kind(info.annotation, name in model.secret_fields)
+        found.append(SettingField(name, kind_of, info.is_required(), default, choices))
+    found.sort(key=lambda f: (not f.required, f.name == "interval_seconds"))
+    return found
+
+
+def _setting_kind(annotation: Any, secret: bool) -> tuple[SettingKind, tuple[str, ...]]:
+    if secret:
+        return "secret", ()
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _setting_kind(args[0], False)
+    if origin is Literal:
+        return "choice", tuple(str(a) for a in typing.get_args(annotation))
+    if origin is list:
+        return "list", ()
+    if annotation is bool:
+        return "flag", ()
+    if annotation in (int, float):
+        return "number", ()
+    return "text", ()
+
+
+def secret_reference(value: Any) -> str | None:
+    """The environment variable a stored secret names, if it is a reference."""
+    if isinstance(value, dict) and set(value) == {"$env"}:
+        return EnvSecret.model_validate(value).env
+    return None
+
+
+def redacted(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """The stored settings with every secret value cut to its first characters (references to
+    environment variables are shown whole: they are names, not secrets)."""
+    try:
+        secret_fields: tuple[str, ...] = registry.get(kind).config_model.secret_fields
+    except UserError:
+        secret_fields = ()
+    shown: dict[str, Any] = {}
+    for key, value in config.items():
+        if key in secret_fields and isinstance(value, str):
+            shown[key] = redact(value)
+        else:
+            shown[key] = value
+    return shown
 
 
 def describe(kind: str, config: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ broken source costs little and never stops the others.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -224,7 +225,7 @@ class Runner:
         """Poll sources as they fall due, and stream the streaming ones, until `stop` is set;
         running polls finish first and streams store what they hold."""
         running: dict[str, asyncio.Task[PollOutcome]] = {}
-        streaming: dict[int, tuple[asyncio.Task[None], asyncio.Event]] = {}
+        streaming: dict[tuple[int, str], tuple[asyncio.Task[None], asyncio.Event]] = {}
         sending: asyncio.Task[None] | None = None
         sent_at: datetime | None = None
         while not stop.is_set():
@@ -257,25 +258,26 @@ class Runner:
     def _keep_streaming(
         self,
         found: list[SourceRecord],
-        streaming: dict[int, tuple[asyncio.Task[None], asyncio.Event]],
+        streaming: dict[tuple[int, str], tuple[asyncio.Task[None], asyncio.Event]],
     ) -> None:
         """Start a task for each streaming source without one; stop those of removed sources
-        (a source removed and added again is a new one)."""
-        wanted = {s.id: s for s in found if is_streaming(s)}
-        for source_id, (running, stream_stop) in list(streaming.items()):
-            if source_id not in wanted or running.done():
+        (a source removed and added again is a new one) and restart those whose settings were
+        changed (they are keyed by source and settings)."""
+        wanted = {_stream_key(s): s for s in found if is_streaming(s)}
+        for key, (running, stream_stop) in list(streaming.items()):
+            if key not in wanted or running.done():
                 stream_stop.set()
                 if running.done():
-                    del streaming[source_id]
+                    del streaming[key]
         names = {s.name for s in wanted.values()}
         for name in set(self.streams) - names:
             del self.streams[name]
-        for source_id, record in wanted.items():
-            if source_id not in streaming:
+        for key, record in wanted.items():
+            if key not in streaming:
                 stream_stop = asyncio.Event()
                 task = StreamTask(self, record, self.stream_policy)
                 self.streams[record.name] = task.status
-                streaming[source_id] = (asyncio.create_task(task.run(stream_stop)), stream_stop)
+                streaming[key] = (asyncio.create_task(task.run(stream_stop)), stream_stop)
 
     # --- one poll -------------------------------------------------------------------------
 
@@ -495,3 +497,8 @@ def _raw_record(source: str, line: int, mapped: MappedItem, payload: object) -> 
     except TypeError:
         shown = repr(payload)
     return RawRecord(origin, line, None, mapped.error or "cannot be mapped", shown)
+
+
+def _stream_key(record: SourceRecord) -> tuple[int, str]:
+    """A streaming source's task is for this source with these settings."""
+    return record.id, json.dumps(record.config, sort_keys=True)

@@ -155,6 +155,28 @@ def list_all(
     return [_record(row) for row in conn.execute(query.order_by(sources.c.name))]
 
 
+def update_config(
+    conn: Connection,
+    workspace_id: int,
+    name: str,
+    config: dict[str, Any],
+    *,
+    reset_cursor: bool,
+) -> SourceRecord:
+    """New settings for a source. `reset_cursor` when what it reads changed: it starts again
+    from the platform's newest items (mentions it collects twice are stored once)."""
+    record = get(conn, workspace_id, name)
+    conn.execute(update(sources).where(sources.c.id == record.id).values(config=config))
+    _ensure_state(conn, record.id)
+    if reset_cursor:
+        conn.execute(
+            update(source_state)
+            .where(source_state.c.source_id == record.id)
+            .values(cursor=None, next_run_at=None)
+        )
+    return get(conn, workspace_id, name)
+
+
 def remove(conn: Connection, workspace_id: int, name: str) -> SourceRecord:
     """Delete the source and its state; its mentions stay (their source becomes unknown)."""
     record = get(conn, workspace_id, name)

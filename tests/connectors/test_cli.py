@@ -167,3 +167,23 @@ def test_listen_once_with_server_errors_marks_backing_off(run, feeds, server):
     server.script(*[Response(503, b"")] * 10, path="/feed.xml")
     once = run("listen", "--once")
     assert once.exit_code == 1 and "backing off" in once.output
+
+
+def test_sources_edit_changes_settings_and_says_when_the_cursor_restarts(sources_cli):
+    added = sources_cli("add", "bluesky", "sky", "--query", "elvåra")
+    assert added.exit_code == 0, added.output
+    slower = sources_cli("edit", "sky", "--set", "interval_seconds=900")
+    assert slower.exit_code == 0, slower.output
+    assert "interval_seconds=900" in slower.output and "starts again" not in slower.output
+    more = sources_cli("edit", "sky", "--set", "queries=elvåra, kraftlyn")
+    assert more.exit_code == 0 and "queries=elvåra,kraftlyn" in more.output
+    assert "starts again from the newest items" in more.output
+    back = sources_cli("edit", "sky", "--unset", "interval_seconds")
+    assert back.exit_code == 0 and "interval_seconds" not in back.output
+    bad = sources_cli("edit", "sky", "--set", "interval_seconds=1")
+    assert bad.exit_code == 2 and "interval_seconds" in bad.output
+    assert "Traceback" not in bad.output
+    nothing = sources_cli("edit", "sky")
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.output
+    missing = sources_cli("edit", "nope", "--set", "interval_seconds=900")
+    assert missing.exit_code == 2 and "no source named 'nope'" in missing.output

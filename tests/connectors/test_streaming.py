@@ -110,6 +110,20 @@ def add_jetstream(ctx: WorkspaceContext, fake: FakeJetstream, **settings: Any) -
     manage.add_source(ctx, "bluesky", "firehose", config)
 
 
+def test_a_stream_whose_settings_change_reconnects_with_them(workspace, jetstream):
+    add_jetstream(workspace, jetstream)
+    run = runner(workspace)
+    edited: list[bool] = []
+
+    def edit() -> None:
+        if live(run, "firehose") and not edited:
+            manage.edit_source(workspace, "firehose", {"stall_seconds": 3.0})
+            edited.append(True)
+
+    until(run, lambda: len(jetstream.subscriptions) >= 2 and live(run, "firehose"), during=edit)
+    assert edited and len(run.streams) == 1
+
+
 def test_jetstream_stores_only_posts_that_match_the_topics(workspace, jetstream):
     add_jetstream(workspace, jetstream)
     run = runner(workspace)
@@ -245,8 +259,15 @@ def test_a_stream_closed_as_soon_as_it_opens_is_not_reopened_in_a_tight_loop(wor
     jetstream.close_at_once = True
     run = runner(workspace)
 
-    until(run, lambda: len(jetstream.subscriptions) >= 4)
-    state_after = state(workspace, "firehose")
+    # Each reopening is briefly "healthy" until it closes again: wait for a closed moment.
+    seen: list[Any] = []
+
+    def closed_again() -> bool:
+        seen.append(state(workspace, "firehose"))
+        return len(jetstream.subscriptions) >= 4 and seen[-1].health == "backing_off"
+
+    until(run, closed_again)
+    state_after = seen[-1]
 
     assert state_after.health == "backing_off"
     assert "closed soon after it opened" in state_after.last_error

@@ -183,3 +183,37 @@ def test_invited_person_sets_a_password_through_the_link(browser, page, server, 
     invited.goto(link)  # a second visit: the link is spent
     assert "no longer valid" in invited.locator("#invite-error").inner_text()
     other.close()
+
+
+def test_admin_adds_a_source_and_its_last_error_cannot_run_script(page, site):
+    from lyssna.connectors import manage
+    from lyssna.storage import connector_state as state_store
+    from lyssna.storage.database import write_transaction
+
+    manage.add_source(site.ctx, "hackernews", "hn", {"queries": ["acme"]})
+    with write_transaction(site.ctx.engine) as conn:  # an error text quoting a hostile page
+        record = state_store.get(conn, site.ctx.workspace.id, "hn")
+        state_store.record_failure(
+            conn,
+            record.id,
+            at=record.created_at,
+            health="unhealthy",
+            error='<img src=x onerror="window.__xss = 3">',
+            next_run_at=record.created_at,
+        )
+    _sign_in(page, site, "admin")
+    page.click("nav.main-nav >> text=Sources")
+    assert "failing" in page.locator("tr[data-source=hn]").inner_text()
+    page.select_option("select[name=kind]", "mastodon")
+    page.click("text=Choose")
+    page.wait_for_selector("input[name=f_instance]")
+    page.fill("input[name=name]", "fedi")
+    page.fill("input[name=f_instance]", "https://mastodon.example")
+    page.fill("textarea[name=f_hashtags]", "elvåra")
+    page.fill("input[name=env_token]", "MASTODON_TOKEN")
+    page.click("button[value=save]")
+    page.wait_for_selector("tr[data-source=fedi]")
+    assert "$MASTODON_TOKEN" in page.locator("tr[data-source=fedi]").inner_text()
+    assert page.evaluate("window.__xss") is None
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.csp_violations == []  # type: ignore[attr-defined]

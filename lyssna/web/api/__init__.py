@@ -17,6 +17,7 @@ from lyssna.web.deps import SignInRequired
 def create_api() -> FastAPI:
     from lyssna.web.api.inbox import router as inbox_router
     from lyssna.web.api.routes import router
+    from lyssna.web.api.sources import router as sources_router
     from lyssna.web.api.strategy import router as strategy_router
 
     api = FastAPI(
@@ -30,6 +31,7 @@ def create_api() -> FastAPI:
     api.include_router(router)
     api.include_router(strategy_router)
     api.include_router(inbox_router)
+    api.include_router(sources_router)
 
     @api.exception_handler(SignInRequired)
     def _unauthorised(_request: Request, _exc: SignInRequired) -> JSONResponse:

@@ -9,10 +9,11 @@ from lyssna.web.routes import (
     members,
     mentions,
     session,
+    sources,
     strategy,
     topics,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (session, invites, account, dashboard, mentions, topics, members, strategy):
+for module in (session, invites, account, dashboard, mentions, topics, sources, members, strategy):
     router.include_router(module.router)
