@@ -786,9 +786,18 @@ def test_listen_once_and_the_status_line_from_the_command_line(tmp_path, monkeyp
     assert once.exit_code == 0, once.output
     assert "firehose: streams; skipped by --once" in once.output
 
-    publisher = threading.Timer(0.5, lambda: jetstream.post("elvåra från kommandoraden"))
+    def publish_once_connected() -> None:
+        # A new stream starts from "now": post only once it has subscribed (a loaded machine
+        # may take a while to connect).
+        deadline = time.monotonic() + 10
+        while not jetstream.subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        jetstream.post("elvåra från kommandoraden")
+
+    publisher = threading.Thread(target=publish_once_connected)
     publisher.start()
-    drained = cli.invoke(app, ["listen", "--once", "--stream-for", "1.5"])
+    drained = cli.invoke(app, ["listen", "--once", "--stream-for", "3"])
     publisher.join()
     assert drained.exit_code == 0, drained.output
     assert "firehose: 1 fetched, 1 new" in drained.output
