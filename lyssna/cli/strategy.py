@@ -207,7 +207,7 @@ def report(
         for c in result.crisis:
             if c.peak is None:
                 value = "too few mentions"
-            elif "sentiment" in c.trigger:
+            elif c.trigger_code == "net_sentiment_below":
                 value = f"{c.peak:+.0f}"
             else:
                 value = f"{c.peak:,.0f}"

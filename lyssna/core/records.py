@@ -12,6 +12,10 @@ SENTIMENTS: tuple[Sentiment, ...] = ("negative", "neutral", "positive")
 TopicKind = Literal["brand", "competitor", "theme"]
 TOPIC_KINDS: tuple[TopicKind, ...] = ("brand", "competitor", "theme")
 
+# The values a message for a person mentions, by name. Messages that a user interface may say in
+# the user's language carry them beside their English text and a message id (`code`).
+MessageParams = dict[str, str | int | float]
+
 
 @dataclass(slots=True, frozen=True)
 class Author:

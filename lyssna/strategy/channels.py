@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import Connection, func, select
 
 from lyssna.core.clock import utcnow
+from lyssna.core.records import MessageParams
 from lyssna.storage import topics as topic_store
 from lyssna.storage.schema import mention_topics, mentions
 from lyssna.strategy.report import Window
@@ -24,6 +25,26 @@ from lyssna.workspace import WorkspaceContext
 
 Presence = Literal["present", "not present", "not in strategy"]
 Recommendation = Literal["be present", "keep", "reconsider"]
+# The message id of a recommendation's reason, beside its English text: a user interface says it
+# in the user's language (lyssna/web/i18n/strategy_messages.<lang>.json). "_growing" variants
+# add how fast the channel grows, "_decided" ones the strategy's own reason for staying away.
+ReasonCode = Literal[
+    "present_silent",
+    "present_quiet",
+    "present_negative",
+    "present_busy",
+    "present_busy_growing",
+    "absent_busy",
+    "absent_busy_growing",
+    "absent_busy_decided",
+    "absent_busy_growing_decided",
+    "unplanned_busy",
+    "unplanned_busy_growing",
+    "absent_quiet",
+    "absent_silent",
+    "unplanned_quiet",
+    "unplanned_silent",
+]
 
 # A channel with this share of the conversation is where customers are.
 BE_PRESENT_SHARE = 0.10
@@ -68,6 +89,8 @@ class ChannelRow:
     presence: Presence
     recommendation: Recommendation
     reason: str
+    reason_code: ReasonCode
+    reason_params: MessageParams  # the values `reason` mentions; shares and growth as fractions
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +151,14 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
+@dataclass(frozen=True, slots=True)
+class Advice:
+    recommendation: Recommendation
+    reason: str  # one line, in English
+    code: ReasonCode
+    params: MessageParams
+
+
 def recommend(
     channel: str,
     presence: Presence,
@@ -135,43 +166,84 @@ def recommend(
     growth: float | None,
     net: float | None,
     decision: str | None,
-) -> tuple[Recommendation, str]:
+) -> Advice:
     """What to do about a channel, and the one-line reason."""
     growing = growth is not None and growth >= GROWING and share >= MIN_GROWING_SHARE
     busy = share >= BE_PRESENT_SHARE
     moving = f", up {_pct(growth)}" if growing and growth is not None else ""
+    up: MessageParams = {"growth": growth} if growing and growth is not None else {}
     if presence == "present":
         if share == 0 and not growing:
-            return "reconsider", (
+            return Advice(
+                "reconsider",
                 f"no mentions from {channel} (is a source set up?): keep it only if its purpose "
-                "does not depend on customers talking there"
+                "does not depend on customers talking there",
+                "present_silent",
+                {"channel": channel},
             )
         if share < LOW_SHARE and not growing:
-            return "reconsider", (
+            return Advice(
+                "reconsider",
                 f"only {_pct(share)} of the conversation is on {channel}: keep it only if its "
-                "purpose does not depend on customers talking there"
+                "purpose does not depend on customers talking there",
+                "present_quiet",
+                {"share": share, "channel": channel},
             )
         if net is not None and net <= -0.3:
-            return "keep", (
+            return Advice(
+                "keep",
                 f"{_pct(share)} of the conversation and mostly negative ({net:+.0%}): customers "
-                "need answers here"
+                "need answers here",
+                "present_negative",
+                {"share": share, "net": net},
             )
-        return "keep", f"{_pct(share)} of the conversation{moving}: customers are here"
+        return Advice(
+            "keep",
+            f"{_pct(share)} of the conversation{moving}: customers are here",
+            "present_busy_growing" if up else "present_busy",
+            {"share": share, **up},
+        )
     if busy or growing:
         if presence == "not present":
-            why = f" (decided: {_first_sentence(decision)})" if decision else ""
-            return "be present", (
+            if decision:
+                first = _first_sentence(decision)
+                return Advice(
+                    "be present",
+                    f"{_pct(share)} of the conversation{moving}, but the company is not on "
+                    f"{channel} (decided: {first}): revisit the decision",
+                    "absent_busy_growing_decided" if up else "absent_busy_decided",
+                    {"share": share, **up, "channel": channel, "decision": first},
+                )
+            return Advice(
+                "be present",
                 f"{_pct(share)} of the conversation{moving}, but the company is not on "
-                f"{channel}{why}: revisit the decision"
+                f"{channel}: revisit the decision",
+                "absent_busy_growing" if up else "absent_busy",
+                {"share": share, **up, "channel": channel},
             )
-        return "be present", (
+        return Advice(
+            "be present",
             f"{_pct(share)} of the conversation{moving} and the strategy does not mention "
-            f"{channel}: decide to be there"
+            f"{channel}: decide to be there",
+            "unplanned_busy_growing" if up else "unplanned_busy",
+            {"share": share, **up, "channel": channel},
         )
+    # Quiet channels: a little conversation, or none at all.
     little = f"only {_pct(share)} of the conversation" if share else "no conversation here"
+    quiet: MessageParams = {"share": share} if share else {}
     if presence == "not present":
-        return "keep", f"{little}: the decision to stay away holds"
-    return "keep", f"{little}: no need to be present (write the decision down)"
+        return Advice(
+            "keep",
+            f"{little}: the decision to stay away holds",
+            "absent_quiet" if share else "absent_silent",
+            quiet,
+        )
+    return Advice(
+        "keep",
+        f"{little}: no need to be present (write the decision down)",
+        "unplanned_quiet" if share else "unplanned_silent",
+        quiet,
+    )
 
 
 def where_are_customers(
@@ -207,13 +279,13 @@ def where_are_customers(
         )
         share = tally.total / total if total else 0.0
         growth = _growth(tally.total, before)
-        recommendation, reason = recommend(
+        advice = recommend(
             name, presence, share, growth, tally.net_sentiment, plan.reason if plan else None
         )
         rows.append(
             ChannelRow(
                 name, tally.total, share, before, growth, tally.net_sentiment, presence,
-                recommendation, reason,
+                advice.recommendation, advice.reason, advice.code, advice.params,
             )
         )  # fmt: skip
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from lyssna.core.clock import utcnow
 from lyssna.core.errors import UserError
-from lyssna.core.records import Topic
+from lyssna.core.records import MessageParams, Topic
 from lyssna.inbox import service as inbox_service
 from lyssna.inbox.metrics import response_metrics
 from lyssna.storage import topics as topic_store
@@ -26,14 +26,29 @@ from lyssna.strategy.validate import goal_target
 from lyssna.workspace import WorkspaceContext
 
 Status = Literal["green", "amber", "red", "no data", "not measured"]
+# Message ids of a goal's note and of a crisis trigger, beside their English text: a user
+# interface says them in the user's language (lyssna/web/i18n/strategy_messages.<lang>.json).
+NoteCode = Literal[
+    "needs_publishing",
+    "no_answered",
+    "no_answered_on",
+    "median_response",
+    "median_response_on",
+    "brand_mentions",
+    "no_brand_mentions",
+    "share_of_voice",
+    "negative_share",
+    "net_sentiment",
+]
+TriggerCode = Literal["negative_per_hour_above", "mentions_per_hour_above", "net_sentiment_below"]
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 _PER_DAYS = {"day": 1, "week": 7, "month": 30}
 
-_NEEDS = {
-    "posts_per_week": "not measured yet (needs publishing)",
-    "useful_post_ratio": "not measured yet (needs publishing)",
+_NEEDS: dict[str, tuple[NoteCode, str]] = {
+    "posts_per_week": ("needs_publishing", "not measured yet (needs publishing)"),
+    "useful_post_ratio": ("needs_publishing", "not measured yet (needs publishing)"),
 }
 _UNITS = {
     "mention_volume": "mentions",
@@ -77,6 +92,8 @@ class GoalResult:
     current: float | None
     previous: float | None
     note: str  # the figures behind the verdict, or why there is none
+    note_code: NoteCode
+    note_params: MessageParams  # the values `note` mentions
 
     @property
     def trend(self) -> float | None:
@@ -98,6 +115,8 @@ class CrisisCheck:
     """One crisis trigger of the strategy against the worst hour of the period."""
 
     trigger: str  # in words: "negative mentions per hour above 40"
+    trigger_code: TriggerCode
+    trigger_params: MessageParams  # the values `trigger` mentions: {"limit": 40}
     threshold: float
     peak: float | None  # the worst hourly value; None when no hour had enough mentions
     peak_hour: str | None  # local "YYYY-MM-DD HH:00" in the workspace's time zone
@@ -183,12 +202,36 @@ def _responses(
     return found
 
 
-def _response_value(goal: Goal, f: _Figures) -> tuple[float | None, str]:
+# A note in English with its message id and values.
+_Note = tuple[str, NoteCode, MessageParams]
+
+
+def _response_value(goal: Goal, f: _Figures) -> tuple[float | None, _Note]:
     median, answered = (f.responses or {}).get(goal.channel, (None, 0))
-    where = f" on {goal.channel}" if goal.channel else ""
+    channel = goal.channel
     if median is None:
-        return None, f"no answered inbox items{where} in the period"
-    return median, f"median first response of {answered:,} answered inbox items{where}"
+        if channel:
+            note: _Note = (
+                f"no answered inbox items on {channel} in the period",
+                "no_answered_on",
+                {"channel": channel},
+            )
+        else:
+            note = ("no answered inbox items in the period", "no_answered", {})
+        return None, note
+    if channel:
+        note = (
+            f"median first response of {answered:,} answered inbox items on {channel}",
+            "median_response_on",
+            {"answered": answered, "channel": channel},
+        )
+    else:
+        note = (
+            f"median first response of {answered:,} answered inbox items",
+            "median_response",
+            {"answered": answered},
+        )
+    return median, note
 
 
 def _value(metric: str, f: _Figures) -> float | None:
@@ -212,17 +255,30 @@ def _status(value: float, target: float, margin: float, at_most: bool) -> Status
     return "green" if value >= target else "amber" if value >= target - margin else "red"
 
 
-def _note(metric: str, f: _Figures) -> str:
+def _note(metric: str, f: _Figures) -> _Note:
     b = f.brand
     if metric == "mention_volume":
-        return f"{b.total:,} brand mentions"
+        return f"{b.total:,} brand mentions", "brand_mentions", {"total": b.total}
     if not b.total:
-        return "no brand mentions in the period"
+        return "no brand mentions in the period", "no_brand_mentions", {}
     if metric == "share_of_voice":
-        return f"{b.total:,} of {b.total + f.competitors:,} brand and competitor mentions"
+        both = b.total + f.competitors
+        return (
+            f"{b.total:,} of {both:,} brand and competitor mentions",
+            "share_of_voice",
+            {"brand": b.total, "total": both},
+        )
     if metric == "negative_share":
-        return f"{b.negative:,} negative of {b.total:,}"
-    return f"{b.positive:,} positive, {b.negative:,} negative of {b.total:,}"
+        return (
+            f"{b.negative:,} negative of {b.total:,}",
+            "negative_share",
+            {"negative": b.negative, "total": b.total},
+        )
+    return (
+        f"{b.positive:,} positive, {b.negative:,} negative of {b.total:,}",
+        "net_sentiment",
+        {"positive": b.positive, "negative": b.negative, "total": b.total},
+    )
 
 
 def evaluate_goal(goal: Goal, period: timedelta, now_f: _Figures, before_f: _Figures) -> GoalResult:
@@ -230,18 +286,17 @@ def evaluate_goal(goal: Goal, period: timedelta, now_f: _Figures, before_f: _Fig
     unit = _UNITS[goal.metric]
     target = goal_target(goal)
     if goal.metric in _NEEDS:
-        return GoalResult(
-            goal, "not measured", target, unit, at_most, None, None, _NEEDS[goal.metric]
-        )
+        code, text = _NEEDS[goal.metric]
+        return GoalResult(goal, "not measured", target, unit, at_most, None, None, text, code, {})
     if goal.metric == "first_response_time":
         # Amber up to a quarter over the target (or amber_margin hours over it).
         margin = goal.amber_margin if goal.amber_margin is not None else target * 0.25
         current, note = _response_value(goal, now_f)
         previous, _ = _response_value(goal, before_f)
         if current is None:
-            return GoalResult(goal, "no data", target, unit, at_most, None, previous, note)
+            return GoalResult(goal, "no data", target, unit, at_most, None, previous, *note)
         status = _status(current, target, margin, at_most)
-        return GoalResult(goal, status, target, unit, at_most, current, previous, note)
+        return GoalResult(goal, status, target, unit, at_most, current, previous, *note)
     margin = goal.amber_margin if goal.amber_margin is not None else _DEFAULT_MARGIN[goal.metric]
     if goal.metric == "mention_volume":
         # The target is per day, week or month; the report's period may be any length.
@@ -251,9 +306,9 @@ def evaluate_goal(goal: Goal, period: timedelta, now_f: _Figures, before_f: _Fig
     previous = _value(goal.metric, before_f)
     note = _note(goal.metric, now_f)
     if current is None:
-        return GoalResult(goal, "no data", target, unit, at_most, None, previous, note)
+        return GoalResult(goal, "no data", target, unit, at_most, None, previous, *note)
     status = _status(current, target, margin, at_most)
-    return GoalResult(goal, status, target, unit, at_most, current, previous, note)
+    return GoalResult(goal, status, target, unit, at_most, current, previous, *note)
 
 
 # Hourly net sentiment of fewer mentions than this is noise, not a crisis.
@@ -279,13 +334,31 @@ def _crisis_checks(strategy: Strategy, hourly: dict[str | None, Counts]) -> tupl
         peak, at = peak_of({h: float(c.negative) for h, c in hours.items()}, highest=True)
         fired = peak is not None and peak > limit
         checks.append(
-            CrisisCheck(f"negative mentions per hour above {limit}", limit, peak, at, fired)
+            CrisisCheck(
+                f"negative mentions per hour above {limit}",
+                "negative_per_hour_above",
+                {"limit": limit},
+                limit,
+                peak,
+                at,
+                fired,
+            )
         )
     if triggers.mentions_per_hour_above is not None:
         limit = triggers.mentions_per_hour_above
         peak, at = peak_of({h: float(c.total) for h, c in hours.items()}, highest=True)
         fired = peak is not None and peak > limit
-        checks.append(CrisisCheck(f"mentions per hour above {limit}", limit, peak, at, fired))
+        checks.append(
+            CrisisCheck(
+                f"mentions per hour above {limit}",
+                "mentions_per_hour_above",
+                {"limit": limit},
+                limit,
+                peak,
+                at,
+                fired,
+            )
+        )
     if triggers.net_sentiment_below is not None:
         limit = triggers.net_sentiment_below
         nets = {
@@ -295,7 +368,17 @@ def _crisis_checks(strategy: Strategy, hourly: dict[str | None, Counts]) -> tupl
         }
         peak, at = peak_of(nets, highest=False)
         fired = peak is not None and peak < limit
-        checks.append(CrisisCheck(f"hourly net sentiment below {limit:+g}", limit, peak, at, fired))
+        checks.append(
+            CrisisCheck(
+                f"hourly net sentiment below {limit:+g}",
+                "net_sentiment_below",
+                {"limit": limit},
+                limit,
+                peak,
+                at,
+                fired,
+            )
+        )
     return tuple(checks)
 
 

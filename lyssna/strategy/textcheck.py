@@ -16,10 +16,25 @@ from functools import lru_cache
 from typing import Literal
 
 from lyssna.core.errors import UserError
+from lyssna.core.records import MessageParams
 from lyssna.strategy import lexicon
 
 FlagKind = Literal[
     "sales", "bragging", "calls_to_action", "exclamation", "shouting", "unanswered", "off_voice"
+]
+# The message id of a flag's reason, beside its English text: a user interface says it in the
+# user's language (lyssna/web/i18n/strategy_messages.<lang>.json).
+ReasonCode = Literal[
+    "sales",
+    "bragging",
+    "calls_to_action",
+    "exclamation_run",
+    "exclamation_count",
+    "shouting",
+    "off_voice",
+    "unanswered_words",
+    "unanswered_when",
+    "unanswered_price",
 ]
 
 MAX_CALLS_TO_ACTION = 1
@@ -34,6 +49,8 @@ class Flag:
     start: int  # character offsets into the text checked
     end: int
     span: str
+    reason_code: ReasonCode
+    reason_params: MessageParams  # the values `reason` mentions
 
     def __str__(self) -> str:
         return f"{self.start + 1}-{self.end}: {self.kind}: {self.reason} ({self.span!r})"
@@ -102,7 +119,15 @@ def _shouting(text: str) -> list[Flag]:
         if group and size >= 5:
             start, end = group[0].start(), group[-1].end()
             flags.append(
-                Flag("shouting", "all-caps reads as shouting", start, end, text[start:end])
+                Flag(
+                    "shouting",
+                    "all-caps reads as shouting",
+                    start,
+                    end,
+                    text[start:end],
+                    "shouting",
+                    {},
+                )
             )
         group = [match] if match is not None else []
     return flags
@@ -112,7 +137,14 @@ def _exclamations(text: str) -> list[Flag]:
     flags = []
     for run in re.finditer(r"!{2,}", text):
         flags.append(
-            Flag("exclamation", "several exclamation marks in a row", *run.span(), run.group())
+            Flag(
+                "exclamation",
+                "several exclamation marks in a row",
+                *run.span(),
+                run.group(),
+                "exclamation_run",
+                {},
+            )
         )
     marks = [m.start() for m in re.finditer("!", text)]
     if len(marks) > MAX_EXCLAMATIONS and not flags:
@@ -124,6 +156,8 @@ def _exclamations(text: str) -> list[Flag]:
                 at,
                 at + 1,
                 "!",
+                "exclamation_count",
+                {"count": len(marks), "max": MAX_EXCLAMATIONS},
             )
         )
     return flags
@@ -149,15 +183,16 @@ def _unanswered(text: str, question: str, langs: Sequence[str]) -> list[Flag]:
     asked = _content_words(question, langs)
     said = _content_words(text, langs)
     if asked and not (set(asked) & set(said)):
+        words = ", ".join(sorted(asked.values())[:6])
         flags.append(
             Flag(
                 "unanswered",
-                "shares no content word with the question ("
-                + ", ".join(sorted(asked.values())[:6])
-                + "); does it answer it?",
+                f"shares no content word with the question ({words}); does it answer it?",
                 0,
                 len(text),
                 text,
+                "unanswered_words",
+                {"words": words},
             )
         )
     if _find(question, lexicon.WHEN_QUESTION) and not (
@@ -165,7 +200,13 @@ def _unanswered(text: str, question: str, langs: Sequence[str]) -> list[Flag]:
     ):
         flags.append(
             Flag(
-                "unanswered", "the question asks when; the reply gives no time", 0, len(text), text
+                "unanswered",
+                "the question asks when; the reply gives no time",
+                0,
+                len(text),
+                text,
+                "unanswered_when",
+                {},
             )
         )
     if _find(question, lexicon.PRICE_QUESTION) and not (
@@ -178,6 +219,8 @@ def _unanswered(text: str, question: str, langs: Sequence[str]) -> list[Flag]:
                 0,
                 len(text),
                 text,
+                "unanswered_price",
+                {},
             )
         )
     return flags
@@ -201,25 +244,33 @@ def lint(
 
     sales = _find(text, _phrases(lexicon.SALES, langs)) if want("sales") else []
     for m in sales:
-        flags.append(Flag("sales", "sales talk: pushes to buy", *m.span(), m.group()))
+        flags.append(Flag("sales", "sales talk: pushes to buy", *m.span(), m.group(), "sales", {}))
     if want("bragging"):
         for m in _find(text, _phrases(lexicon.BRAGGING, langs)):
             flags.append(
-                Flag("bragging", "bragging: a claim nobody can check", *m.span(), m.group())
+                Flag(
+                    "bragging",
+                    "bragging: a claim nobody can check",
+                    *m.span(),
+                    m.group(),
+                    "bragging",
+                    {},
+                )
             )
     if want("calls_to_action"):
         calls = _find(text, _phrases(lexicon.CALLS_TO_ACTION, langs))
         if len(calls) > MAX_CALLS_TO_ACTION:
             extra = calls[MAX_CALLS_TO_ACTION]
+            said = ", ".join(repr(c.group()) for c in calls)
             flags.append(
                 Flag(
                     "calls_to_action",
-                    f"{len(calls)} calls to action ("
-                    + ", ".join(repr(c.group()) for c in calls)
-                    + f"); keep to {MAX_CALLS_TO_ACTION}",
+                    f"{len(calls)} calls to action ({said}); keep to {MAX_CALLS_TO_ACTION}",
                     extra.start(),
                     calls[-1].end(),
                     text[extra.start() : calls[-1].end()],
+                    "calls_to_action",
+                    {"count": len(calls), "calls": said, "max": MAX_CALLS_TO_ACTION},
                 )
             )
     if want("exclamation"):
@@ -229,7 +280,14 @@ def lint(
     if want("off_voice") and avoid:
         for m in _find(text, tuple(avoid)):
             flags.append(
-                Flag("off_voice", "the strategy's voice avoids this word", *m.span(), m.group())
+                Flag(
+                    "off_voice",
+                    "the strategy's voice avoids this word",
+                    *m.span(),
+                    m.group(),
+                    "off_voice",
+                    {},
+                )
             )
     if want("unanswered") and question and question.strip():
         flags += _unanswered(text, question, langs)

@@ -118,8 +118,23 @@ def test_report(site, client, token_for):
     assert statuses["Answer quickly"] == "no data"  # measured from the inbox: nothing answered
     assert statuses["People speak well of us"] in ("green", "amber", "red")
     assert body["crisis"][0]["trigger"] == "negative mentions per hour above 40"
+    # Beside each English text, its message id and values, for a client's own language.
+    crisis = body["crisis"][0]
+    assert (crisis["trigger_code"], crisis["trigger_params"]) == (
+        "negative_per_hour_above",
+        {"limit": 40},
+    )
+    quick = {g["name"]: g for g in body["goals"]}["Answer quickly"]
+    assert (quick["note_code"], quick["note_params"]) == ("no_answered", {})
+    net = {g["name"]: g for g in body["goals"]}["People speak well of us"]
+    assert net["note_code"] == "net_sentiment"
+    assert set(net["note_params"]) == {"positive", "negative", "total"}
+    assert f"negative of {net['note_params']['total']}" in net["note"]
     channels = {c["channel"]: c for c in body["channels"]}
     assert channels["forums"]["recommendation"] == "be present"
+    assert channels["forums"]["reason_code"] == "unplanned_busy"
+    assert channels["forums"]["reason_params"]["channel"] == "forums"
+    assert 0 < channels["forums"]["reason_params"]["share"] <= 1
     assert {p["channel"]: p["verdict"] for p in body["profiles"]}["mastodon"] == "ready"
     assert client.get(BASE + "/report?period=soon", headers=headers).status_code == 400
 
@@ -134,6 +149,11 @@ def test_lint(site, client, token_for):
     assert flagged.status_code == 200
     found = {(f["kind"], f["span"]) for f in flagged.json()["flags"]}
     assert ("sales", "Köp nu") in found and ("bragging", "Marknadens bästa") in found
+    said = {
+        f["kind"]: (f["reason"], f["reason_code"], f["reason_params"])
+        for f in flagged.json()["flags"]
+    }
+    assert said["sales"] == ("sales talk: pushes to buy", "sales", {})
     clean = client.post(
         BASE + "/lint",
         json={

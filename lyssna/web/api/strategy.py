@@ -2,6 +2,10 @@
 
 Same document and permissions as the pages (lyssna.web.routes.strategy): every member reads the
 document and the report and checks texts; admins and owners replace the document.
+
+A goal's `note`, a crisis `trigger` and a `reason` are English; each comes with `<field>_code`
+and `<field>_params` (a message id and the values it mentions), as query errors do, so that a
+client can say it in its own language (the web app's wording: strategy_messages.<lang>.json).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from lyssna.core.records import MessageParams
 from lyssna.strategy import Problem
 from lyssna.strategy.report import parse_period
 from lyssna.web import auth
@@ -64,11 +69,15 @@ class GoalOut(BaseModel):
     previous: float | None
     trend: float | None
     improving: bool | None
-    note: str
+    note: str = Field(description="The figures behind the verdict, or why there is none")
+    note_code: str = Field(description="Message id of `note`, e.g. brand_mentions")
+    note_params: MessageParams = Field(description="The values `note` mentions")
 
 
 class CrisisOut(BaseModel):
     trigger: str
+    trigger_code: str = Field(description="Message id of `trigger`, e.g. net_sentiment_below")
+    trigger_params: MessageParams = Field(description="The values `trigger` mentions: limit")
     threshold: float
     peak: float | None
     peak_hour: str | None
@@ -85,6 +94,10 @@ class ChannelOut(BaseModel):
     presence: str
     recommendation: str
     reason: str
+    reason_code: str = Field(description="Message id of `reason`, e.g. absent_busy_decided")
+    reason_params: MessageParams = Field(
+        description="The values `reason` mentions; share, growth and net as fractions"
+    )
 
 
 class LanguageOut(BaseModel):
@@ -132,6 +145,8 @@ class LintBody(BaseModel):
 class FlagOut(BaseModel):
     kind: str
     reason: str
+    reason_code: str = Field(description="Message id of `reason`, e.g. exclamation_count")
+    reason_params: MessageParams = Field(description="The values `reason` mentions")
     start: int = Field(description="Character offset where the span starts (0-based)")
     end: int
     span: str
@@ -225,34 +240,17 @@ def strategy_report(
                 trend=r.trend,
                 improving=r.improving,
                 note=r.note,
+                note_code=r.note_code,
+                note_params=r.note_params,
             )
             for r in (report.results if report else ())
         ],
         goals_error=view.report_error,
         crisis=[
-            CrisisOut(
-                trigger=c.trigger,
-                threshold=c.threshold,
-                peak=c.peak,
-                peak_hour=c.peak_hour,
-                fired=c.fired,
-            )
+            CrisisOut.model_validate(c, from_attributes=True)
             for c in (report.crisis if report else ())
         ],
-        channels=[
-            ChannelOut(
-                channel=c.channel,
-                mentions=c.mentions,
-                share=c.share,
-                previous=c.previous,
-                growth=c.growth,
-                net_sentiment=c.net_sentiment,
-                presence=c.presence,
-                recommendation=c.recommendation,
-                reason=c.reason,
-            )
-            for c in where.channels
-        ],
+        channels=[ChannelOut.model_validate(c, from_attributes=True) for c in where.channels],
         languages=[
             LanguageOut(
                 lang=lang.lang,
@@ -287,9 +285,4 @@ def lint_text(
     flags = pages.lint_text(
         strategy, body.text, body.lang or "", body.question or "", body.channel or ""
     )
-    return LintResult(
-        flags=[
-            FlagOut(kind=f.kind, reason=f.reason, start=f.start, end=f.end, span=f.span)
-            for f in flags
-        ]
-    )
+    return LintResult(flags=[FlagOut.model_validate(f, from_attributes=True) for f in flags])

@@ -4,11 +4,18 @@ One JSON file per language maps message keys to text (a feature may add its own 
 `<name>.<language>.json`, merged into that language); English is complete and every other
 language falls back to it key by key, so a missing translation shows English, never a key.
 Numbers and dates are formatted by babel for the user's locale, in the workspace's time zone.
+
+Messages the library writes in English (query errors, the strategy report's notes and reasons)
+also carry a message id (`code`) and the values they mention (`params`); `Translator.message`
+says them from `<prefix>.<code>` in the user's language, where a number's format spec picks how
+it reads: `{count}` a number, `{share:%}` a fraction as a whole percentage, and a leading `+`
+(`{net:+%}`, `{limit:+}`) shows the sign of positive values too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime as DateTime
 from functools import cache
@@ -71,17 +78,29 @@ class Translator:
         text = messages(self.language).get(key, key)
         return text.format(**values) if values else text
 
-    def query_error(self, error: Any) -> str:
-        """A query error (lyssna.core.errors.QuerySyntaxError) in this language.
+    def message(
+        self, prefix: str, code: str, params: Mapping[str, str | int | float], english: str
+    ) -> str:
+        """A message the library wrote in `english`, said in this language.
 
-        The library says what is wrong in English, with a message id (`code`) and the values
-        it mentions (`params`); `query_error.<code>` in query.<language>.json says it here, and
-        the English text stands in where a language has no translation of it.
+        `code` is its message id and `params` the values it mentions; `<prefix>.<code>` (e.g.
+        `strategy_note.brand_mentions` in strategy_messages.<language>.json) says it here, with
+        numbers formatted for the locale. The English text stands in when there is no template.
         """
-        template = messages(self.language).get(f"query_error.{getattr(error, 'code', '')}")
+        template = messages(self.language).get(f"{prefix}.{code}")
         if template is None:
-            return str(error.message)
-        return template.format(**error.params)
+            return english
+        return template.format(**{k: self._value(v) for k, v in params.items()})
+
+    def _value(self, value: str | int | float) -> str | _Number:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return str(value)
+        return _Number(value, self)
+
+    def query_error(self, error: Any) -> str:
+        """A query error (lyssna.core.errors.QuerySyntaxError) in this language, from
+        `query_error.<code>` in query.<language>.json."""
+        return self.message("query_error", error.code, error.params, str(error.message))
 
     def label(self, prefix: str, value: str) -> str:
         """The translation of `prefix.value`, or the value itself when there is none."""
@@ -113,3 +132,22 @@ class Translator:
         if value is None:
             return "–"
         return format_datetime(value, style, tzinfo=ZoneInfo(self.timezone), locale=self.locale)
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    """A number in a message; the template's format spec picks how it reads (module docstring)."""
+
+    value: int | float
+    t: Translator
+
+    def __format__(self, spec: str) -> str:
+        signed = spec.startswith("+")
+        kind = spec.removeprefix("+")
+        if kind == "%":
+            text = self.t.percent(self.value, 0)
+        elif kind == "":
+            text = self.t.number(self.value)
+        else:
+            raise ValueError(f"unknown format {spec!r} for a number in a message")
+        return f"+{text}" if signed and self.value >= 0 else text

@@ -215,7 +215,7 @@ def goal_rows(results: tuple[GoalResult, ...], t: Translator) -> list[dict[str, 
                 "trend": _delta(r.trend, r.unit, t),
                 "improving": r.improving,
                 "status": r.status.replace(" ", "_"),
-                "note": r.note,
+                "note": t.message("strategy_note", r.note_code, r.note_params, r.note),
             }
         )
     return rows
