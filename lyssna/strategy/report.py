@@ -41,6 +41,8 @@ NoteCode = Literal[
     "net_sentiment",
 ]
 TriggerCode = Literal["negative_per_hour_above", "mentions_per_hour_above", "net_sentiment_below"]
+# Why the goals cannot be measured (ReportError), likewise.
+ReportErrorCode = Literal["topic_not_found", "no_brand_topic"]
 
 _PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -74,6 +76,20 @@ def parse_period(value: str) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise UserError(f"--period {value!r} is not a period: use e.g. 24h, 7d, 30d or 4w")
     return timedelta(**{_PERIOD_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class ReportError(UserError):
+    """The goals cannot be measured: a topic the strategy names, or a brand topic, is missing.
+
+    `message` is the English text; `code` and `params` (a message id and the values it mentions)
+    let a user interface say it in the user's language, as QuerySyntaxError does.
+    """
+
+    def __init__(self, message: str, code: ReportErrorCode, params: MessageParams) -> None:
+        self.message = message
+        self.code = code
+        self.params = params
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +165,20 @@ def resolve_topics(
     The strategy names them (company.brand_topic, company.competitor_topics); without names the
     workspace's topics of kind brand and competitor are used.
     """
-    topics = topic_store.list_all(conn, workspace_id)
+    return choose_topics(topic_store.list_all(conn, workspace_id), strategy)
+
+
+def choose_topics(topics: list[Topic], strategy: Strategy) -> tuple[Topic, list[Topic]]:
+    """resolve_topics among the workspace's `topics`; ReportError when one is missing."""
     by_name = {t.name: t for t in topics}
 
     def named(name: str, field: str) -> Topic:
         if name not in by_name:
-            raise UserError(
+            raise ReportError(
                 f"company.{field} names {name!r}, which is not a topic in this workspace: "
-                f"add it with `lyssna topics add {name!r} --query ...`"
+                f"add it with `lyssna topics add {name!r} --query ...`",
+                "topic_not_found",
+                {"field": f"company.{field}", "topic": name},
             )
         return by_name[name]
 
@@ -166,9 +188,11 @@ def resolve_topics(
     else:
         brands = [t for t in topics if t.kind == "brand"]
         if not brands:
-            raise UserError(
+            raise ReportError(
                 "no brand topic to measure the goals on: set company.brand_topic in the "
-                "strategy, or add a topic with --kind brand"
+                "strategy, or add a topic with --kind brand",
+                "no_brand_topic",
+                {},
             )
         brand = brands[0]
     if company.competitor_topics:

@@ -135,8 +135,42 @@ def test_report(site, client, token_for):
     assert channels["forums"]["reason_code"] == "unplanned_busy"
     assert channels["forums"]["reason_params"]["channel"] == "forums"
     assert 0 < channels["forums"]["reason_params"]["share"] <= 1
-    assert {p["channel"]: p["verdict"] for p in body["profiles"]}["mastodon"] == "ready"
+    mastodon = {p["channel"]: p for p in body["profiles"]}["mastodon"]
+    assert mastodon["verdict"] == "ready"
+    person = {i["name"]: i for i in mastodon["items"]}["person"]
+    assert (person["message"], person["message_code"], person["message_params"]) == (
+        "run by Sara Lindqvist",
+        "run_by",
+        {"person": "Sara Lindqvist"},
+    )
+    assert body["goals_error"] is None and body["goals_error_code"] is None
     assert client.get(BASE + "/report?period=soon", headers=headers).status_code == 400
+
+
+def test_report_profile_and_goals_error_carry_message_ids(site, client, token_for):
+    headers = token_for("viewer")
+    _write(
+        site,
+        VALID.replace("brand_topic: Acme\n", "brand_topic: Acme AB\n").replace(
+            "description: We answer your questions on weekdays.", "description: KÖP NU!!"
+        ),
+    )
+    body = client.get(BASE + "/report?period=7d", headers=headers).json()
+    assert body["goals"] == [] and body["goals_error"].startswith("company.brand_topic names")
+    assert (body["goals_error_code"], body["goals_error_params"]) == (
+        "topic_not_found",
+        {"field": "company.brand_topic", "topic": "Acme AB"},
+    )
+    mastodon = {p["channel"]: p for p in body["profiles"]}["mastodon"]
+    description = {i["name"]: i for i in mastodon["items"]}["description"]
+    assert description["message_code"] == "advert"
+    flags = description["message_params"]["flags"]
+    assert description["message"] == "description sounds like an advert: " + flags
+    assert [(f["reason_code"], f["span"]) for f in description["flags"]] == [
+        ("sales", "KÖP NU"),
+        ("shouting", "KÖP NU"),
+        ("exclamation_run", "!!"),
+    ]
 
 
 def test_lint(site, client, token_for):

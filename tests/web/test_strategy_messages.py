@@ -1,6 +1,6 @@
-"""The strategy report's notes, crisis triggers and reasons and the text check's flags carry a
-message id and the values they mention; the web app says them in the user's language
-(lyssna/web/i18n/strategy_messages.<language>.json), and English says what the CLI says."""
+"""The strategy report's notes, crisis triggers, reasons, profile check and error, and the text
+check's flags carry a message id and the values they mention; the web app says them in the user's
+language (lyssna/web/i18n/strategy_messages.<language>.json), and English says what the CLI says."""
 
 from __future__ import annotations
 
@@ -13,17 +13,29 @@ from typing import Any, get_args
 
 import pytest
 
-from lyssna.core.records import MessageParams
+from lyssna.core.records import MessageParams, Topic
 from lyssna.storage import accounts
+from lyssna.storage import topics as topic_store
 from lyssna.storage.database import write_transaction
 from lyssna.storage.search import Counts
 from lyssna.strategy import check_text, strategy_path
 from lyssna.strategy.channels import ReasonCode, recommend
-from lyssna.strategy.report import NoteCode, TriggerCode, _crisis_checks, _Figures, evaluate_goal
-from lyssna.strategy.schema import Goal
+from lyssna.strategy.profiles import ItemCode, ProfileItem, check_profile, check_profiles
+from lyssna.strategy.report import (
+    NoteCode,
+    ReportError,
+    ReportErrorCode,
+    TriggerCode,
+    _crisis_checks,
+    _Figures,
+    choose_topics,
+    evaluate_goal,
+)
+from lyssna.strategy.schema import Goal, Profile, Strategy
 from lyssna.strategy.textcheck import ReasonCode as FlagCode
 from lyssna.strategy.textcheck import lint
 from lyssna.web.i18n import Translator
+from lyssna.web.routes.strategy import profile_item
 from tests.web.conftest import csrf_of, signed_in
 from tests.web.test_strategy_pages import VALID
 
@@ -36,6 +48,8 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "strategy_trigger": get_args(TriggerCode),
     "strategy_reason": get_args(ReasonCode),
     "text_check": get_args(FlagCode),
+    "strategy_profile": get_args(ItemCode),
+    "strategy_report_error": get_args(ReportErrorCode),
 }
 
 
@@ -114,12 +128,65 @@ def _flags() -> list[tuple[str, MessageParams, str]]:
     return [(f.reason_code, f.reason_params, f.reason) for f in flags]
 
 
+ADVERT = "KÖP NU!! Marknadens bästa elavtal, boka ett möte och läs mer."
+
+
+def _profile_items() -> list[ProfileItem]:
+    site = "https://www.acme.example"
+    profiles = [
+        Profile(
+            description="We answer your questions on weekdays.",
+            person="Sara Lindqvist",
+            interests=["energy", "fibre"],
+            website="https://acme.example/kontakt",
+            photo="profiles/x.jpg",
+        ),
+        Profile(description=ADVERT, person="Kundtjänst", website="ftp://acme.example"),
+        Profile(person="Sara", website="https://elsewhere.example/om-oss"),
+        Profile(),
+    ]
+    items = [item for profile in profiles for item in check_profile(profile, site)]
+    strategy, problems = check_text(
+        "version: 1\ncompany: {name: Acme}\npurpose: Answer our customers.\n"
+        "channels: {x: {present: true}}\n"
+    )
+    assert strategy is not None, problems
+    items += [item for v in check_profiles(strategy) for item in v.items]
+    return items
+
+
+def _strategy(company: str) -> Strategy:
+    strategy, problems = check_text(
+        f"version: 1\ncompany: {{name: Acme{company}}}\npurpose: Answer our customers.\n"
+    )
+    assert strategy is not None, problems
+    return strategy
+
+
+def _report_errors() -> list[ReportError]:
+    topics = [Topic(1, "Acme", "acme", "brand"), Topic(2, "Rival", "rival", "competitor")]
+    errors = []
+    for topics_here, company in (
+        (topics, ", brand_topic: Acme AB"),
+        (topics, ", competitor_topics: [Rival, Nope]"),
+        (topics[1:], ""),
+    ):
+        with pytest.raises(ReportError) as caught:
+            choose_topics(topics_here, _strategy(company))
+        errors.append(caught.value)
+    return errors
+
+
 def _emitted() -> dict[str, list[tuple[str, MessageParams, str]]]:
     return {
         "strategy_note": _notes(),
         "strategy_trigger": _triggers(),
         "strategy_reason": _reasons(),
         "text_check": _flags(),
+        "strategy_profile": [
+            (i.message_code, i.message_params, i.message) for i in _profile_items()
+        ],
+        "strategy_report_error": [(e.code, e.params, e.message) for e in _report_errors()],
     }
 
 
@@ -158,13 +225,40 @@ def test_english_says_what_the_library_says():
             assert ungrouped(said) == ungrouped(english), (prefix, code)
 
 
+def _only_values(template: str) -> bool:
+    """A template that shows the values as they are (a profile's own link, say), no words."""
+    return not re.search(r"\w", re.sub(r"\{[^}]*\}", "", template))
+
+
 @pytest.mark.parametrize("language", ("sv", "nb", "da", "fi"))
 def test_every_message_is_translated(language):
     t = Translator(language)
+    catalog = _catalog(language)
     for prefix, emitted in _emitted().items():
         for code, params, english in emitted:
             said = t.message(prefix, code, params, english)
-            assert said and said != english, (language, prefix, code)
+            if _only_values(catalog[f"{prefix}.{code}"]):
+                assert said == english, (language, prefix, code)
+            else:
+                assert said and said != english, (language, prefix, code)
+
+
+def test_an_advert_like_profile_says_each_flag_in_the_users_language():
+    advert = next(i for i in _profile_items() if i.message_code == "advert")
+    assert advert.message_params == {"flags": advert.message.split(": ", 1)[1]}
+    assert [f.reason_code for f in advert.flags] == [
+        "sales",
+        "shouting",
+        "exclamation_run",
+        "bragging",
+        "calls_to_action",
+    ]
+    assert profile_item(advert, Translator("en")) == advert.message
+    said = profile_item(advert, Translator("sv"))
+    assert said.startswith("beskrivningen låter som en annons: säljsnack: pressar läsaren att köpa")
+    assert "versaler läses som att man skriker ('KÖP NU')" in said
+    assert "3 uppmaningar ('KÖP NU', 'boka', 'läs mer'); håll dig till 1" in said
+    assert "pushes to buy" not in said and "shouting" not in said
 
 
 def test_numbers_are_formatted_for_the_locale():
@@ -190,6 +284,20 @@ def test_numbers_are_formatted_for_the_locale():
 def test_an_unknown_message_id_shows_the_english_text():
     said = Translator("sv").message("strategy_note", "from_the_future", {"n": 1}, "as is")
     assert said == "as is"
+
+
+def test_report_errors_say_the_topic_and_the_field():
+    named, competitor, none = _report_errors()
+    assert (named.code, named.params) == (
+        "topic_not_found",
+        {"field": "company.brand_topic", "topic": "Acme AB"},
+    )
+    assert competitor.params == {"field": "company.competitor_topics", "topic": "Nope"}
+    assert (none.code, none.params) == ("no_brand_topic", {})
+    assert Translator("sv").message("strategy_report_error", named.code, named.params, "") == (
+        "company.brand_topic anger 'Acme AB', som inte är ett ämne i den här arbetsytan: "
+        "lägg till det med `lyssna topics add 'Acme AB' --query ...`"
+    )
 
 
 # --- the pages, in Swedish and Danish, on both databases -------------------------------------
@@ -271,3 +379,62 @@ def test_text_check_says_flags_in_the_users_language(site, client, language):
     assert SAID[language]["shouting"] in page.text
     assert SAID[language]["exclamation"] in page.text
     assert "reads as shouting" not in page.text and "in a row" not in page.text
+
+
+# The pages' strategy with an advert for a description, no person and no photo on mastodon.
+UNFINISHED_PROFILE = STRATEGY.replace(
+    "      description: We answer your questions on weekdays.\n      person: Sara Lindqvist\n",
+    f"      description: {ADVERT}\n",
+).replace("      photo: profiles/mastodon.jpg\n", "")
+
+
+def test_report_says_profile_to_dos_in_swedish(site, client):
+    text = _report_in_swedish(site, client, UNFINISHED_PROFILE)
+    for said in (
+        "beskrivningen låter som en annons: säljsnack: pressar läsaren att köpa (&#39;KÖP NU&#39;)",
+        "flera utropstecken i rad (&#39;!!&#39;)",
+        "ingen person angiven: säg vem som står bakom kontot",
+        "ingen bild angiven",
+    ):
+        assert said in text, said
+    for english in ("sounds like an advert", "pushes to buy", "no person named", "no photo set"):
+        assert english not in text, english
+
+
+def _report_in_swedish(site, client, strategy: str) -> str:
+    path = strategy_path(site.ctx.settings.home, "default")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(strategy, encoding="utf-8")
+    _as(site, client, "sv")
+    page = client.get("/w/default/strategy?period=7d")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+@pytest.mark.parametrize(
+    ("named", "said"),
+    [
+        (
+            "  brand_topic: Acme AB\n",
+            "company.brand_topic anger &#39;Acme AB&#39;, som inte är ett ämne i den här "
+            "arbetsytan: lägg till det med `lyssna topics add &#39;Acme AB&#39; --query ...`",
+        ),
+        (
+            "  brand_topic: Acme\n  competitor_topics: [Rival, Nope]\n",
+            "company.competitor_topics anger &#39;Nope&#39;, som inte är ett ämne",
+        ),
+    ],
+)
+def test_report_says_a_missing_topic_in_swedish(site, client, named, said):
+    strategy = STRATEGY.replace("  brand_topic: Acme\n  competitor_topics: [Rival]\n", named)
+    text = _report_in_swedish(site, client, strategy)
+    assert said in text
+    assert "which is not a topic in this workspace" not in text
+
+
+def test_report_says_there_is_no_brand_topic_in_swedish(site, client):
+    with write_transaction(site.ctx.engine) as conn:
+        topic_store.set_query(conn, site.ctx.workspace.id, "Acme", "acme", "theme")
+    text = _report_in_swedish(site, client, STRATEGY.replace("  brand_topic: Acme\n", ""))
+    assert "inget varumärkesämne att mäta målen på: ange company.brand_topic i strategin" in text
+    assert "no brand topic" not in text

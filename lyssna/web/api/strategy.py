@@ -3,9 +3,10 @@
 Same document and permissions as the pages (lyssna.web.routes.strategy): every member reads the
 document and the report and checks texts; admins and owners replace the document.
 
-A goal's `note`, a crisis `trigger` and a `reason` are English; each comes with `<field>_code`
-and `<field>_params` (a message id and the values it mentions), as query errors do, so that a
-client can say it in its own language (the web app's wording: strategy_messages.<lang>.json).
+A goal's `note`, a crisis `trigger`, a `reason`, a profile item's `message` and `goals_error`
+are English; each comes with `<field>_code` and `<field>_params` (a message id and the values it
+mentions), as query errors do, so that a client can say it in its own language (the web app's
+wording: strategy_messages.<lang>.json).
 """
 
 from __future__ import annotations
@@ -110,10 +111,27 @@ class LanguageOut(BaseModel):
     covered: bool
 
 
+class FlagOut(BaseModel):
+    kind: str
+    reason: str
+    reason_code: str = Field(description="Message id of `reason`, e.g. exclamation_count")
+    reason_params: MessageParams = Field(description="The values `reason` mentions")
+    start: int = Field(description="Character offset where the span starts (0-based)")
+    end: int
+    span: str
+
+
 class ProfileItemOut(BaseModel):
     name: str
     ok: bool
     message: str
+    message_code: str = Field(description="Message id of `message`, e.g. not_a_person")
+    message_params: MessageParams = Field(
+        description="The values `message` mentions (for `advert`: `flags`, in English)"
+    )
+    flags: list[FlagOut] = Field(
+        description="An advert-like description's text-check flags (message_code `advert`)"
+    )
 
 
 class ProfileOut(BaseModel):
@@ -129,6 +147,12 @@ class StrategyReportOut(BaseModel):
     competitor_topics: list[str]
     goals: list[GoalOut]
     goals_error: str | None = Field(description="Why the goals could not be measured, if so")
+    goals_error_code: str | None = Field(
+        description="Message id of `goals_error`: topic_not_found or no_brand_topic"
+    )
+    goals_error_params: MessageParams | None = Field(
+        description="The values `goals_error` mentions: field and topic"
+    )
     crisis: list[CrisisOut]
     channels: list[ChannelOut]
     languages: list[LanguageOut]
@@ -140,16 +164,6 @@ class LintBody(BaseModel):
     lang: Literal["sv", "no", "da", "fi", "en"] | None = None
     question: str | None = Field(None, max_length=pages.MAX_LINT_CHARS)
     channel: str | None = Field(None, description="Adds the channel's words to avoid")
-
-
-class FlagOut(BaseModel):
-    kind: str
-    reason: str
-    reason_code: str = Field(description="Message id of `reason`, e.g. exclamation_count")
-    reason_params: MessageParams = Field(description="The values `reason` mentions")
-    start: int = Field(description="Character offset where the span starts (0-based)")
-    end: int
-    span: str
 
 
 class LintResult(BaseModel):
@@ -220,7 +234,7 @@ def strategy_report(
             problems=[ProblemOut.of(p) for p in view.problems],
         )
         return JSONResponse(invalid.model_dump(), status_code=422)
-    report, where = view.report, view.where
+    report, where, error = view.report, view.where, view.report_error
     assert where is not None
     return StrategyReportOut(
         since=where.current.since,
@@ -245,7 +259,9 @@ def strategy_report(
             )
             for r in (report.results if report else ())
         ],
-        goals_error=view.report_error,
+        goals_error=error.message if error else None,
+        goals_error_code=error.code if error else None,
+        goals_error_params=error.params if error else None,
         crisis=[
             CrisisOut.model_validate(c, from_attributes=True)
             for c in (report.crisis if report else ())
@@ -267,7 +283,7 @@ def strategy_report(
             ProfileOut(
                 channel=v.channel,
                 verdict=v.verdict,
-                items=[ProfileItemOut(name=i.name, ok=i.ok, message=i.message) for i in v.items],
+                items=[ProfileItemOut.model_validate(i, from_attributes=True) for i in v.items],
             )
             for v in view.profiles
         ],

@@ -34,8 +34,14 @@ from lyssna.strategy import (
     strategy_path,
 )
 from lyssna.strategy.channels import WhereReport, where_are_customers
-from lyssna.strategy.profiles import ProfileVerdict, check_profiles
-from lyssna.strategy.report import GoalResult, StrategyReport, build_report, parse_period
+from lyssna.strategy.profiles import ProfileItem, ProfileVerdict, check_profiles, flag_list
+from lyssna.strategy.report import (
+    GoalResult,
+    ReportError,
+    StrategyReport,
+    build_report,
+    parse_period,
+)
 from lyssna.strategy.schema import KNOWN_CHANNELS
 from lyssna.strategy.textcheck import Flag, lint
 from lyssna.web.deps import Access, WebState, access, check_csrf, state
@@ -151,7 +157,7 @@ class StrategyView:
     strategy: Strategy | None
     problems: list[Problem]
     report: StrategyReport | None = None
-    report_error: str | None = None
+    report_error: ReportError | None = None
     where: WhereReport | None = None
     profiles: list[ProfileVerdict] = field(default_factory=list)
 
@@ -167,8 +173,8 @@ def build_view(st: WebState, who: Access, period: timedelta) -> StrategyView:
     view = StrategyView(True, strategy, [])
     try:
         view.report = build_report(ctx, strategy, period)
-    except UserError as exc:  # e.g. the brand topic named in the strategy does not exist
-        view.report_error = str(exc)
+    except ReportError as exc:  # a topic the goals are measured on is missing
+        view.report_error = exc
     view.where = where_are_customers(ctx, strategy, period)
     view.profiles = check_profiles(strategy)
     return view
@@ -228,6 +234,18 @@ def signed_share(value: float | None, t: Translator) -> str:
     return sign + t.percent(abs(value), 0)
 
 
+def profile_item(item: ProfileItem, t: Translator) -> str:
+    """A profile check's message in the user's language; an advert-like description's flags
+    each say their reason through the text check's wording."""
+    params = item.message_params
+    if item.flags:
+        said = flag_list(
+            item.flags, lambda f: t.message("text_check", f.reason_code, f.reason_params, f.reason)
+        )
+        params = {**params, "flags": said}
+    return t.message("strategy_profile", item.message_code, params, item.message)
+
+
 def _period(value: str | None) -> tuple[str, timedelta]:
     chosen = value if value in PERIODS else "7d"
     return chosen, parse_period(chosen)
@@ -247,6 +265,7 @@ def report_page(request: Request, slug: str) -> Response:
         period=period_name,
         periods=PERIODS,
         signed_share=signed_share,
+        profile_item=profile_item,
         done=request.query_params.get("done"),
     )
 
