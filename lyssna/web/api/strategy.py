@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from lyssna.core.records import MessageParams
 from lyssna.strategy import Problem
-from lyssna.strategy.report import parse_period
+from lyssna.strategy.report import ReportError, parse_period
 from lyssna.web import auth
 from lyssna.web.api.routes import Authenticated, _access
 from lyssna.web.deps import state
@@ -259,9 +259,9 @@ def strategy_report(
             )
             for r in (report.results if report else ())
         ],
-        goals_error=error.message if error else None,
-        goals_error_code=error.code if error else None,
-        goals_error_params=error.params if error else None,
+        goals_error=str(error) if error else None,
+        goals_error_code=error.code if isinstance(error, ReportError) else None,
+        goals_error_params=error.params if isinstance(error, ReportError) else None,
         crisis=[
             CrisisOut.model_validate(c, from_attributes=True)
             for c in (report.crisis if report else ())

@@ -37,7 +37,6 @@ from lyssna.strategy.channels import WhereReport, where_are_customers
 from lyssna.strategy.profiles import ProfileItem, ProfileVerdict, check_profiles, flag_list
 from lyssna.strategy.report import (
     GoalResult,
-    ReportError,
     StrategyReport,
     build_report,
     parse_period,
@@ -157,7 +156,7 @@ class StrategyView:
     strategy: Strategy | None
     problems: list[Problem]
     report: StrategyReport | None = None
-    report_error: ReportError | None = None
+    report_error: UserError | None = None  # a ReportError can be said in the user's language
     where: WhereReport | None = None
     profiles: list[ProfileVerdict] = field(default_factory=list)
 
@@ -173,7 +172,7 @@ def build_view(st: WebState, who: Access, period: timedelta) -> StrategyView:
     view = StrategyView(True, strategy, [])
     try:
         view.report = build_report(ctx, strategy, period)
-    except ReportError as exc:  # a topic the goals are measured on is missing
+    except UserError as exc:  # e.g. a topic the goals are measured on is missing (ReportError)
         view.report_error = exc
     view.where = where_are_customers(ctx, strategy, period)
     view.profiles = check_profiles(strategy)
