@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, func, literal_column, or_, select
 
 from lyssna.core.records import Author, Metrics, Reason
 from lyssna.query import MatchDocument, Query
-from lyssna.query.sql import candidate_filter
+from lyssna.query.sql import candidate_filter, uses_full_text
 from lyssna.storage.schema import mention_topics, mentions
 
 Period = Literal["hour", "day"]
@@ -145,10 +145,12 @@ class MentionFilter:
     until: datetime | None = None
 
 
-def _conditions(conn: Connection, workspace_id: int, flt: MentionFilter) -> list[Any]:
+def _conditions(
+    conn: Connection, workspace_id: int, flt: MentionFilter, *, full_text: bool = True
+) -> list[Any]:
     conditions: list[Any] = [mentions.c.workspace_id == workspace_id]
     if flt.query is not None:
-        narrowing = candidate_filter(flt.query, conn.dialect.name)
+        narrowing = candidate_filter(flt.query, conn.dialect.name, full_text=full_text)
         if narrowing is not None:
             conditions.append(narrowing)
     if flt.topic_id is not None:
@@ -164,21 +166,68 @@ def _conditions(conn: Connection, workspace_id: int, flt: MentionFilter) -> list
     return conditions
 
 
+# A query with words is first answered by reading mentions in time order and checking each one
+# here: a word in many mentions fills a page after a few rows, while the full-text index would
+# read every mention holding it first (SQLite builds the whole list of matches for each page).
+# The walk gives way to the index, from where it stopped, once fewer than one row in
+# _WALK_RATIO matched (after _WALK_MIN rows), or after _WALK_MAX rows.
+_WALK_FIRST = 100  # rows in the walk's first page, doubled for each next one up to _PAGE
+_WALK_MIN = 500
+_WALK_RATIO = 25
+_WALK_MAX = 10_000
+
+
 def iter_matching(
     conn: Connection, workspace_id: int, flt: MentionFilter, *, newest_first: bool = True
 ) -> Iterator[StoredMention]:
-    """Every stored mention the filter matches, newest first, read a page at a time."""
+    """Every stored mention the filter matches, newest first, read a page at a time.
+
+    With words in the query, the mentions are walked in time order first (see _WALK_RATIO),
+    then read through the full-text index from the last one walked.
+    """
+    last: tuple[datetime, int] | None = None  # the last mention walked
+    if flt.query is not None and uses_full_text(flt.query, conn.dialect.name):
+        walked = _conditions(conn, workspace_id, flt, full_text=False)
+        read = found = 0
+        for rows in _pages(conn, walked, newest_first, None, _WALK_FIRST):
+            for row in rows:
+                stored = _stored(row)
+                if flt.query.matches(stored.match_document()):
+                    found += 1
+                    yield stored
+            read += len(rows)
+            last = (rows[-1].created_at, rows[-1].id)
+            if read >= _WALK_MAX or (read >= _WALK_MIN and found * _WALK_RATIO < read):
+                break
+        else:
+            return  # walked to the end
     conditions = _conditions(conn, workspace_id, flt)
+    for rows in _pages(conn, conditions, newest_first, last):
+        for row in rows:
+            stored = _stored(row)
+            if flt.query is None or flt.query.matches(stored.match_document()):
+                yield stored
+
+
+def _pages(
+    conn: Connection,
+    conditions: list[Any],
+    newest_first: bool,
+    after: tuple[datetime, int] | None,
+    size: int = _PAGE,
+) -> Iterator[Sequence[Any]]:
+    """The mentions meeting `conditions` in time order (then id), from the one after `after`
+    (a time and id): `size` rows first, twice as many in each next page up to _PAGE. The
+    last page may be short, never empty."""
     order = (
         (mentions.c.created_at.desc(), mentions.c.id.desc())
         if newest_first
         else (mentions.c.created_at, mentions.c.id)
     )
-    last: tuple[datetime, int] | None = None
     while True:
         statement = select(*_COLUMNS).where(*conditions)
-        if last is not None:
-            at, mention_id = last
+        if after is not None:
+            at, mention_id = after
             if newest_first:
                 statement = statement.where(
                     or_(
@@ -193,14 +242,13 @@ def iter_matching(
                         and_(mentions.c.created_at == at, mentions.c.id > mention_id),
                     )
                 )
-        rows = conn.execute(statement.order_by(*order).limit(_PAGE)).all()
-        for row in rows:
-            stored = _stored(row)
-            if flt.query is None or flt.query.matches(stored.match_document()):
-                yield stored
-        if len(rows) < _PAGE:
+        rows = conn.execute(statement.order_by(*order).limit(size)).all()
+        if rows:
+            yield rows
+        if len(rows) < size:
             return
-        last = (rows[-1].created_at, rows[-1].id)
+        after = (rows[-1].created_at, rows[-1].id)
+        size = min(size * 2, _PAGE)
 
 
 def search(
