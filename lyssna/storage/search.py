@@ -8,7 +8,7 @@ incoming and stored mentions.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, func, literal_column, or_, select
 from lyssna.core.records import Author, Metrics, Reason
 from lyssna.query import MatchDocument, Query
 from lyssna.query.sql import candidate_filter, uses_full_text
+from lyssna.storage import rollups
 from lyssna.storage.schema import mention_topics, mentions
 
 Period = Literal["hour", "day"]
@@ -306,19 +307,58 @@ def count_by_topic(
 ) -> dict[int | None, dict[str | None, Counts]]:
     """topic id (None: all mentions) -> period label (None when not by period) -> counts.
 
-    Counting happens per UTC hour in the database; hours are then folded into the workspace's
-    local hours or days here, so day boundaries follow the workspace's time zone.
+    `topic_ids` None: every topic, and all mentions. Whole UTC hours are read from the hourly
+    counts (lyssna.storage.rollups, which hold the same numbers), only the part of an hour at
+    either end of the period from the mentions. Hours are then folded into the workspace's local
+    hours or days here, so day boundaries follow the workspace's time zone.
     """
     zone = ZoneInfo(timezone)
     result: dict[int | None, dict[str | None, Counts]] = defaultdict(lambda: defaultdict(Counts))
+    labels: dict[datetime, str] = {}
+    label_format = "%Y-%m-%d %H:00" if by == "hour" else "%Y-%m-%d"
 
-    def fold(topic: int | None, hour: str | None, sentiment: str | None, n: int) -> None:
+    def fold(topic: int | None, hour: datetime | None, sentiment: str | None, n: int) -> None:
         label = None
         if by is not None and hour is not None:
-            local = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone)
-            label = local.strftime("%Y-%m-%d %H:00" if by == "hour" else "%Y-%m-%d")
+            label = labels.get(hour)
+            if label is None:
+                label = labels[hour] = hour.astimezone(zone).strftime(label_format)
         result[topic][label].add(sentiment, n)
 
+    first = None if since is None else rollups.next_whole_hour(since)
+    last = None if until is None else rollups.hour_start(until)
+    if first is not None and last is not None and first >= last:  # no whole hour inside
+        _count_mentions(conn, workspace_id, topic_ids, since, until, by is not None, fold)
+        return result
+    if topic_ids is None:
+        from lyssna.storage.schema import topics
+
+        ids = [rollups.ALL_MENTIONS]
+        ids += conn.execute(
+            select(topics.c.id).where(topics.c.workspace_id == workspace_id)
+        ).scalars()
+    else:
+        ids = list(topic_ids)
+    for topic, hour, sentiment, n in rollups.per_topic_counts(
+        conn, workspace_id, ids, "sentiment", first, last, hourly=by is not None
+    ):
+        fold(None if topic == rollups.ALL_MENTIONS else topic, hour, sentiment, n)
+    for start, end in ((since, first), (last, until)):
+        if start is not None and end is not None and start < end:
+            _count_mentions(conn, workspace_id, topic_ids, start, end, by is not None, fold)
+    return result
+
+
+def _count_mentions(
+    conn: Connection,
+    workspace_id: int,
+    topic_ids: Sequence[int] | None,
+    since: datetime | None,
+    until: datetime | None,
+    hourly: bool,
+    fold: Callable[[int | None, datetime | None, str | None, int], None],
+) -> None:
+    """Count the mentions of [since, until) per topic (and UTC hour) and sentiment into `fold`."""
     time_conditions = []
     if since is not None:
         time_conditions.append(mentions.c.created_at >= since)
@@ -326,9 +366,12 @@ def count_by_topic(
         time_conditions.append(mentions.c.created_at < until)
     hour = (
         _hour_bucket(conn, mentions.c.created_at).label("hour")
-        if by
+        if hourly
         else literal_column("NULL").label("hour")
     )
+
+    def utc_hour(text: str | None) -> datetime | None:
+        return None if text is None else datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
 
     topic_query = (
         select(mention_topics.c.topic_id, hour, mentions.c.sentiment, func.count().label("n"))
@@ -339,7 +382,7 @@ def count_by_topic(
     if topic_ids is not None:
         topic_query = topic_query.where(mention_topics.c.topic_id.in_(list(topic_ids)))
     for row in conn.execute(topic_query):
-        fold(row.topic_id, row.hour, row.sentiment, row.n)
+        fold(row.topic_id, utc_hour(row.hour), row.sentiment, row.n)
     if topic_ids is None:
         all_query = (
             select(hour, mentions.c.sentiment, func.count().label("n"))
@@ -347,5 +390,4 @@ def count_by_topic(
             .group_by(literal_column("hour"), mentions.c.sentiment)
         )
         for row in conn.execute(all_query):
-            fold(None, row.hour, row.sentiment, row.n)
-    return result
+            fold(None, utc_hour(row.hour), row.sentiment, row.n)

@@ -71,18 +71,12 @@ def period_for(
     if choice == "custom" and since is not None and until is not None and since < until:
         # Counts are kept per UTC hour: a bound inside an hour moves to the next whole hour
         # (only zones with a half- or quarter-hour offset have such days; see _labels).
-        since, until = _next_whole_hour(since), _next_whole_hour(until)
+        since, until = rollups.next_whole_hour(since), rollups.next_whole_hour(until)
         return Period(since, until, "hour" if until - since <= timedelta(days=2) else "day")
     days = {"24h": 1, "7d": 7, "30d": 30}.get(choice, 7)
     # End at the next full hour so the latest bucket is the current one.
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     return Period(end - timedelta(days=days), end, "hour" if days == 1 else "day")
-
-
-def _next_whole_hour(at: datetime) -> datetime:
-    """`at` if it starts a UTC hour, else the start of the next one."""
-    start = at.replace(minute=0, second=0, microsecond=0)
-    return start if start == at else start + timedelta(hours=1)
 
 
 def _conditions(
