@@ -379,26 +379,34 @@ def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
     """The authors with the most followers (ties by handle), and how many mentions each wrote
     in the period.
 
-    The candidates come from the biggest audiences down (ix_mentions_reach, which holds the
-    time and handle too), or from a sort of the period when it is small, a page at a time
-    until `limit` authors are found (a prolific big author may fill pages alone); their
+    A short period is read once and grouped by author. Otherwise the candidates come from the
+    biggest audiences down (ix_mentions_reach, which holds the time and handle too), a page at
+    a time until `limit` authors are found (a prolific big author may fill pages alone); their
     mentions are then counted for those few handles only (ix_mentions_author).
     """
     table = Table("authors", ["author", "followers", "mentions"])
-    page = limit * _AUTHOR_ROWS
-    rank: Any
-    if scope.ranked(page):
-        where, rank = scope.rowwise(conn), mentions.c.author_followers
-    else:
-        where, rank = scope.where, mentions.c.author_followers + 0
     handle, reach = mentions.c.author_handle, mentions.c.author_followers
+    page = limit * _AUTHOR_ROWS
+    if not scope.ranked(page):
+        largest = func.max(reach)
+        for row in conn.execute(
+            select(handle, largest.label("followers"), func.count().label("mentions"))
+            .where(*scope.where, handle != "")
+            .group_by(handle)
+            .having(largest.is_not(None))
+            .order_by(largest.desc(), handle)
+            .limit(limit)
+        ):
+            table.rows.append([row.author_handle, row.followers, row.mentions])
+        return table
+    where = scope.rowwise(conn)
     followers: dict[str, int] = {}  # each author's largest audience in the period
     floor = 0
     while len(followers) < limit:
         statement = (
             select(handle, reach)
             .where(*where, reach.is_not(None), handle != "")
-            .order_by(rank.desc(), handle)
+            .order_by(reach.desc(), handle)
             .limit(page)
         )
         if followers:  # the authors not found yet, from where the last page ended
@@ -415,9 +423,7 @@ def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
         return table
     counts: dict[str, int] = dict(
         conn.execute(  # type: ignore[arg-type]
-            select(handle, func.count())
-            .where(*scope.rowwise(conn), handle.in_(list(followers)))
-            .group_by(handle)
+            select(handle, func.count()).where(*where, handle.in_(list(followers))).group_by(handle)
         ).all()
     )
     for name, n in sorted(followers.items(), key=lambda item: (-item[1], item[0])):
