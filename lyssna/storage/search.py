@@ -170,12 +170,36 @@ def _conditions(
 # A query with words is first answered by reading mentions in time order and checking each one
 # here: a word in many mentions fills a page after a few rows, while the full-text index would
 # read every mention holding it first (SQLite builds the whole list of matches for each page).
-# The walk gives way to the index, from where it stopped, once fewer than one row in
-# _WALK_RATIO matched (after _WALK_MIN rows), or after _WALK_MAX rows.
+# The walk reads only what the check needs, and gives way to the index, from where it stopped,
+# once fewer than one row in _WALK_RATIO matched (after _WALK_MIN rows), or after _WALK_MAX.
 _WALK_FIRST = 100  # rows in the walk's first page, doubled for each next one up to _PAGE
-_WALK_MIN = 500
-_WALK_RATIO = 25
+_WALK_MIN = 100
+_WALK_RATIO = 10
 _WALK_MAX = 10_000
+_CHECKED = (
+    mentions.c.id,
+    mentions.c.created_at,
+    mentions.c.text,
+    mentions.c.lang,
+    mentions.c.lang_variant,
+    mentions.c.channel,
+    mentions.c.author_handle,
+    mentions.c.host,
+    mentions.c.sentiment,
+)
+
+
+def _document(row: Any) -> MatchDocument:
+    """What a query is checked against, from a row of _CHECKED (or _COLUMNS)."""
+    return MatchDocument.build(
+        row.text,
+        lang=row.lang,
+        lang_variant=row.lang_variant,
+        channel=row.channel,
+        author=row.author_handle,
+        host=row.host,
+        sentiment=row.sentiment,
+    )
 
 
 def iter_matching(
@@ -190,12 +214,12 @@ def iter_matching(
     if flt.query is not None and uses_full_text(flt.query, conn.dialect.name):
         walked = _conditions(conn, workspace_id, flt, full_text=False)
         read = found = 0
-        for rows in _pages(conn, walked, newest_first, None, _WALK_FIRST):
-            for row in rows:
-                stored = _stored(row)
-                if flt.query.matches(stored.match_document()):
-                    found += 1
-                    yield stored
+        for rows in _pages(conn, _CHECKED, walked, newest_first, None, _WALK_FIRST):
+            hits = [row.id for row in rows if flt.query.matches(_document(row))]
+            if hits:
+                stored = mentions_by_id(conn, workspace_id, hits)
+                found += len(hits)
+                yield from (stored[i] for i in hits if i in stored)
             read += len(rows)
             last = (rows[-1].created_at, rows[-1].id)
             if read >= _WALK_MAX or (read >= _WALK_MIN and found * _WALK_RATIO < read):
@@ -203,30 +227,30 @@ def iter_matching(
         else:
             return  # walked to the end
     conditions = _conditions(conn, workspace_id, flt)
-    for rows in _pages(conn, conditions, newest_first, last):
+    for rows in _pages(conn, _COLUMNS, conditions, newest_first, last):
         for row in rows:
-            stored = _stored(row)
-            if flt.query is None or flt.query.matches(stored.match_document()):
-                yield stored
+            if flt.query is None or flt.query.matches(_document(row)):
+                yield _stored(row)
 
 
 def _pages(
     conn: Connection,
+    columns: Sequence[Any],
     conditions: list[Any],
     newest_first: bool,
     after: tuple[datetime, int] | None,
     size: int = _PAGE,
 ) -> Iterator[Sequence[Any]]:
-    """The mentions meeting `conditions` in time order (then id), from the one after `after`
-    (a time and id): `size` rows first, twice as many in each next page up to _PAGE. The
-    last page may be short, never empty."""
+    """`columns` of the mentions meeting `conditions` in time order (then id), from the one
+    after `after` (a time and id): `size` rows first, twice as many in each next page up to
+    _PAGE. The last page may be short, never empty."""
     order = (
         (mentions.c.created_at.desc(), mentions.c.id.desc())
         if newest_first
         else (mentions.c.created_at, mentions.c.id)
     )
     while True:
-        statement = select(*_COLUMNS).where(*conditions)
+        statement = select(*columns).where(*conditions)
         if after is not None:
             at, mention_id = after
             if newest_first:

@@ -371,23 +371,19 @@ def _top_mentions(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
     return table
 
 
-# Rows read per author wanted, in each page of top authors' candidates.
-_AUTHOR_ROWS = 20
-
-
 def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
     """The authors with the most followers (ties by handle), and how many mentions each wrote
     in the period.
 
-    A short period is read once and grouped by author. Otherwise the candidates come from the
-    biggest audiences down (ix_mentions_reach, which holds the time and handle too), a page at
-    a time until `limit` authors are found (a prolific big author may fill pages alone); their
-    mentions are then counted for those few handles only (ix_mentions_author).
+    A short period is read once and grouped by author. Otherwise the authors are found one at a
+    time from the biggest audiences down (ix_mentions_reach, which holds the time and handle
+    too), each search stepping over the rows of those already found (a prolific big author
+    writes hundreds); then their mentions are counted for those few handles only
+    (ix_mentions_author).
     """
     table = Table("authors", ["author", "followers", "mentions"])
     handle, reach = mentions.c.author_handle, mentions.c.author_followers
-    page = limit * _AUTHOR_ROWS
-    if not scope.ranked(page):
+    if not scope.ranked(limit * 20):  # a big author may write many of the rows walked
         largest = func.max(reach)
         for row in conn.execute(
             select(handle, largest.label("followers"), func.count().label("mentions"))
@@ -400,25 +396,22 @@ def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
             table.rows.append([row.author_handle, row.followers, row.mentions])
         return table
     where = scope.rowwise(conn)
+    candidates = select(handle, reach).where(*where, reach.is_not(None), handle != "")
     followers: dict[str, int] = {}  # each author's largest audience in the period
-    floor = 0
     while len(followers) < limit:
-        statement = (
-            select(handle, reach)
-            .where(*where, reach.is_not(None), handle != "")
-            .order_by(reach.desc(), handle)
-            .limit(page)
-        )
-        if followers:  # the authors not found yet, from where the last page ended
-            statement = statement.where(reach <= floor, handle.not_in(list(followers)))
-        rows = conn.execute(statement).all()
-        for row in rows:
-            if len(followers) == limit:
-                break
-            followers.setdefault(row.author_handle, row.author_followers)
-        if len(rows) < page:
+        statement = candidates.order_by(reach.desc()).limit(1)
+        if followers:
+            statement = statement.where(
+                reach <= min(followers.values()), handle.not_in(list(followers))
+            )
+        found = conn.execute(statement).first()
+        if found is None:
             break
-        floor = rows[-1].author_followers
+        followers[found.author_handle] = found.author_followers
+    if len(followers) == limit:  # others as big as the last one found tie with it
+        last = min(followers.values())
+        for row in conn.execute(candidates.where(reach == last, handle.not_in(list(followers)))):
+            followers[row.author_handle] = last
     if not followers:
         return table
     counts: dict[str, int] = dict(
@@ -426,7 +419,8 @@ def _authors(conn: Connection, scope: _Scope, limit: int = 10) -> Table:
             select(handle, func.count()).where(*where, handle.in_(list(followers))).group_by(handle)
         ).all()
     )
-    for name, n in sorted(followers.items(), key=lambda item: (-item[1], item[0])):
+    chosen = sorted(followers.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    for name, n in chosen:
         table.rows.append([name, n, counts.get(name, 0)])
     return table
 

@@ -102,7 +102,6 @@ def test_top_mentions_and_authors_agree_with_sorting_the_period(ranked, choice, 
     elif walk == "short walk":  # the walk stops before it finds enough, and gives way
         monkeypatch.setattr(board._Scope, "ranked", lambda self, rows: True)
         monkeypatch.setattr(board, "_WALK_BEYOND", 0)
-        monkeypatch.setattr(board, "_AUTHOR_ROWS", 1)  # many pages of authors
     ws = ranked.workspace.id
     with ranked.engine.connect() as conn:
         topics = topic_store.list_all(conn, ws)
@@ -123,7 +122,6 @@ def test_top_mentions_and_authors_agree_with_sorting_the_period(ranked, choice, 
 def test_top_authors_are_found_past_prolific_ones(ranked, walk, monkeypatch):
     """Two big authors write many mentions each: the first pages hold no one else."""
     monkeypatch.setattr(board._Scope, "ranked", lambda self, rows: walk)
-    monkeypatch.setattr(board, "_AUTHOR_ROWS", 3)
     ws = ranked.workspace.id
     with ranked.engine.connect() as conn:
         period = board.period_for("30d", NOW)
