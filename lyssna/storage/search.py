@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, func, literal_column, or_, select
+from sqlalchemy import Connection, and_, exists, func, literal_column, or_, select
 
 from lyssna.core.records import Author, Metrics, Reason
 from lyssna.query import MatchDocument, Query
@@ -147,19 +147,24 @@ class MentionFilter:
 
 
 def _conditions(
-    conn: Connection, workspace_id: int, flt: MentionFilter, *, full_text: bool = True
+    conn: Connection, workspace_id: int, flt: MentionFilter, *, walk: bool = False
 ) -> list[Any]:
+    """The filter in SQL. `walk`: as checks on each row of a walk in time order, so without the
+    full-text search and with the topic looked up per row (either would first list every
+    mention it holds)."""
     conditions: list[Any] = [mentions.c.workspace_id == workspace_id]
     if flt.query is not None:
-        narrowing = candidate_filter(flt.query, conn.dialect.name, full_text=full_text)
+        narrowing = candidate_filter(flt.query, conn.dialect.name, full_text=not walk)
         if narrowing is not None:
             conditions.append(narrowing)
     if flt.topic_id is not None:
-        conditions.append(
-            mentions.c.id.in_(
-                select(mention_topics.c.mention_id).where(mention_topics.c.topic_id == flt.topic_id)
-            )
+        in_topic = select(mention_topics.c.mention_id).where(
+            mention_topics.c.topic_id == flt.topic_id
         )
+        if walk:
+            conditions.append(exists(in_topic.where(mention_topics.c.mention_id == mentions.c.id)))
+        else:
+            conditions.append(mentions.c.id.in_(in_topic))
     if flt.since is not None:
         conditions.append(mentions.c.created_at >= flt.since)
     if flt.until is not None:
@@ -212,7 +217,7 @@ def iter_matching(
     """
     last: tuple[datetime, int] | None = None  # the last mention walked
     if flt.query is not None and uses_full_text(flt.query, conn.dialect.name):
-        walked = _conditions(conn, workspace_id, flt, full_text=False)
+        walked = _conditions(conn, workspace_id, flt, walk=True)
         read = found = 0
         for rows in _pages(conn, _CHECKED, walked, newest_first, None, _WALK_FIRST):
             hits = [row.id for row in rows if flt.query.matches(_document(row))]
