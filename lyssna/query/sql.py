@@ -77,8 +77,13 @@ def _fts_tokenizable(word: str) -> bool:
     return any(unicodedata.ucd_3_2_0.category(char)[0] in "LN" for char in word)
 
 
-def _word_bounds(text: str, prefix: bool, exact: bool, dialect: str) -> _Bounds:
-    """Bounds of "some word equals `text`" (or starts with it, for a prefix)."""
+def _word_bounds(
+    text: str, prefix: bool, exact: bool, dialect: str, full_text: bool = True
+) -> _Bounds:
+    """Bounds of "some word equals `text`" (or starts with it, for a prefix); nothing known
+    without the full-text index."""
+    if not full_text:
+        return _Bounds(None, None)
     if len(text) > MAX_TERM_CHARS:
         # search_terms keeps only the first MAX_TERM_CHARS characters of a long word.
         text, prefix, exact = text[:MAX_TERM_CHARS], True, False
@@ -113,10 +118,12 @@ def _flatten(kind: type[_FtsAnd] | type[_FtsOr], parts: list[_Fts]) -> list[_Fts
 
 
 class _Translator:
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, full_text: bool = True) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"no full-text narrowing for dialect {dialect!r}; known: {DIALECTS}")
         self.dialect = dialect
+        self.full_text = full_text
+        self.searched = False  # whether a full-text condition was written
 
     # conditions -> SQL
 
@@ -145,6 +152,7 @@ class _Translator:
         return sa.or_(*(self.sql(c) for c in conditions))
 
     def _full_text(self, expr: _Fts) -> ColumnElement[bool]:
+        self.searched = True
         if self.dialect == "sqlite":
             fts = sa.table("mentions_fts", sa.column("rowid"))
             matching = (
@@ -188,6 +196,7 @@ class _Translator:
             prefix=term.is_wildcard,
             exact=term.kind is None and "?" not in term.text,
             dialect=self.dialect,
+            full_text=self.full_text,
         )
 
     def all_of(self, parts: list[_Bounds], exact: bool = True) -> _Bounds:
@@ -275,11 +284,24 @@ def _equals(
     return _Bounds(sa.and_(present, loose), sure)
 
 
-def candidate_filter(query: Query, dialect_name: str) -> ColumnElement[bool] | None:
+def candidate_filter(
+    query: Query, dialect_name: str, *, full_text: bool = True
+) -> ColumnElement[bool] | None:
     """A condition over `mentions` that every mention matching `query` satisfies, or None.
 
-    `dialect_name` is "sqlite" or "postgresql" (an engine's `dialect.name`).
+    `dialect_name` is "sqlite" or "postgresql" (an engine's `dialect.name`). `full_text=False`
+    leaves the words out (only fields narrow), for mentions read in time order and checked
+    one by one, where a full-text search would read every mention with the words first.
     """
-    translator = _Translator(dialect_name)
+    translator = _Translator(dialect_name, full_text)
     upper = translator.bounds(query.root).upper
     return None if upper is None else translator.sql(upper)
+
+
+def uses_full_text(query: Query, dialect_name: str) -> bool:
+    """Whether `candidate_filter` narrows `query` through the full-text index."""
+    translator = _Translator(dialect_name)
+    upper = translator.bounds(query.root).upper
+    if upper is not None:
+        translator.sql(upper)
+    return translator.searched

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -518,6 +518,17 @@ def rebuild(conn: Connection, workspace_id: int) -> int:
 # --- reading -------------------------------------------------------------------------------------
 
 
+def hour_start(at: datetime) -> datetime:
+    """The start of the UTC hour `at` is in."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def next_whole_hour(at: datetime) -> datetime:
+    """`at` if it starts a UTC hour, else the start of the next one (in UTC)."""
+    start = hour_start(at)
+    return start if start == at else start + timedelta(hours=1)
+
+
 @dataclass(frozen=True, slots=True)
 class HourCount:
     hour: datetime  # UTC, start of the hour
@@ -660,6 +671,42 @@ def total(
     """How many mentions (in any of `topics`) there are in a period."""
     found = _counts(conn, workspace_id, topics, "sentiment", since, until)
     return int(conn.execute(select(func.sum(found.c.mentions))).scalar_one() or 0)
+
+
+def per_topic_counts(
+    conn: Connection,
+    workspace_id: int,
+    topic_ids: Sequence[int],
+    facet: str,
+    since: datetime | None,
+    until: datetime | None,
+    *,
+    hourly: bool,
+) -> list[tuple[int, datetime | None, str, int]]:
+    """(topic id, UTC hour or None unless `hourly`, value, mentions) for each of `topic_ids`
+    (ALL_MENTIONS among them: all mentions) and value of `facet`, over the hours starting in
+    [since, until) (None: since or until the beginning)."""
+    table = mention_rollups
+    where = [
+        table.c.workspace_id == workspace_id,
+        table.c.topic_id.in_(list(topic_ids)),
+        table.c.facet == facet,
+    ]
+    if since is not None:
+        where.append(table.c.hour >= since)
+    if until is not None:
+        where.append(table.c.hour < until)
+    keys = (
+        [table.c.topic_id, table.c.hour, table.c.value]
+        if hourly
+        else [table.c.topic_id, table.c.value]
+    )
+    rows = conn.execute(
+        select(*keys, func.sum(table.c.mentions).label("n")).where(*where).group_by(*keys)
+    )
+    return [
+        (r.topic_id, _as_time(r.hour) if hourly else None, r.value, int(r.n)) for r in rows if r.n
+    ]
 
 
 def per_topic(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from lyssna import listening
 from lyssna.pipeline.ingest import Ingestor
 from lyssna.pipeline.readers import RawRecord
+from lyssna.storage import rollups
 from lyssna.storage.database import write_transaction
 from lyssna.storage.schema import mentions
 from lyssna.strategy import check_text
@@ -94,9 +95,15 @@ def filled(workspace: WorkspaceContext) -> WorkspaceContext:
     ]
     summary = Ingestor(workspace.engine, workspace.workspace.id, workers=1).ingest_records(records)
     assert summary.new == len(MENTIONS)
+    ws = workspace.workspace.id
     with write_transaction(workspace.engine) as conn:
-        for ident, *_, sentiment in MENTIONS:
-            conn.execute(
-                update(mentions).where(mentions.c.external_id == ident).values(sentiment=sentiment)
-            )
+        stored = conn.execute(select(mentions.c.id).where(mentions.c.workspace_id == ws))
+        # The hourly counts follow the sentiments set here, as they follow a correction.
+        with rollups.recount(conn, ws, stored.scalars().all()):
+            for ident, *_, sentiment in MENTIONS:
+                conn.execute(
+                    update(mentions)
+                    .where(mentions.c.external_id == ident)
+                    .values(sentiment=sentiment)
+                )
     return workspace
