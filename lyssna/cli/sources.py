@@ -262,13 +262,10 @@ def sources_edit(
     """
     ctx = common.workspace()
     given: dict[str, Any] = dict(_pairs(setting, "--set", "interval_seconds=120"))
-    record = next((v.record for v in manage.list_sources(ctx) if v.record.name == name), None)
-    if record is not None:
-        lists = {
-            f.name for f in manage.setting_fields(record.kind, advanced=True) if f.kind == "list"
-        }
-        for field in lists & set(given):
-            given[field] = [v.strip() for v in given[field].split(",") if v.strip()]
+    record = manage.get_source(ctx, name)
+    lists = {f.name for f in manage.setting_fields(record.kind, advanced=True) if f.kind == "list"}
+    for field in lists & set(given):
+        given[field] = [v.strip() for v in given[field].split(",") if v.strip()]
     given |= {f: {"$env": n} for f, n in _pairs(env, "--env", "token=MASTODON_TOKEN").items()}
     if not given and not unset:
         raise UserError("nothing to change: give --set, --env or --unset")

@@ -99,6 +99,20 @@ def add_source(
         return state_store.add(conn, ctx.workspace.id, name, kind, stored)
 
 
+def get_source(ctx: WorkspaceContext, name: str) -> SourceRecord:
+    """The source named so (NotFoundError otherwise)."""
+    with ctx.engine.connect() as conn:
+        return state_store.get(conn, ctx.workspace.id, name)
+
+
+def merged_settings(
+    current: dict[str, Any], changes: dict[str, Any], unset: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Stored settings with `unset` ones dropped (back to their defaults) and `changes` applied."""
+    dropped = set(unset)
+    return {k: v for k, v in current.items() if k not in dropped} | changes
+
+
 def edit_source(
     ctx: WorkspaceContext,
     name: str,
@@ -111,10 +125,8 @@ def edit_source(
     The whole new configuration is validated before anything is stored. The source keeps its
     health and counters; its cursor too, unless what it reads changed.
     """
-    with ctx.engine.connect() as conn:
-        current = state_store.get(conn, ctx.workspace.id, name)
-    merged = {k: v for k, v in current.config.items() if k not in set(unset)} | changes
-    config = make_config(current.kind, merged)
+    current = get_source(ctx, name)
+    config = make_config(current.kind, merged_settings(current.config, changes, unset))
     stored = config.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     connector_cls = registry.get(current.kind)
     secrets = set(connector_cls.config_model.secret_fields)

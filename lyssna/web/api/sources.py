@@ -171,9 +171,7 @@ def change_source(
     in the platform's stream unless what it reads changed."""
     who = _access(request, slug, "admin")
     ctx = who.context(state(request))
-    current = next((v.record for v in manage.list_sources(ctx) if v.record.name == name), None)
-    if current is not None:
-        _web_kind(current.kind)
+    _web_kind(manage.get_source(ctx, name).kind)
     record, _restarted = manage.edit_source(ctx, name, body.settings, body.unset)
     return SourceOut.of(record)
 

@@ -20,8 +20,6 @@ from starlette.datastructures import FormData
 from lyssna.connectors import manage, registry
 from lyssna.connectors.manage import SettingField
 from lyssna.core.errors import NotFoundError, UserError
-from lyssna.storage import connector_state as state_store
-from lyssna.storage.connector_state import SourceRecord
 from lyssna.web.deps import Access, access, check_csrf, state
 from lyssna.web.routes.common import redirect, render
 
@@ -128,11 +126,6 @@ def _page(request: Request, who: Access, status_code: int = 200, **context: Any)
     return render(request, who, "sources.html", status_code=status_code, **values)
 
 
-def _record(request: Request, who: Access, name: str) -> SourceRecord:
-    with state(request).engine.connect() as conn:
-        return state_store.get(conn, who.workspace_id, name)
-
-
 @router.get("/w/{slug}/sources")
 def sources(request: Request, slug: str) -> Response:
     return _page(request, access(request, slug))
@@ -155,7 +148,7 @@ def _save_source(request: Request, slug: str, form: FormData) -> Response:
     name = str(form.get("name", "")).strip()
     action = str(form.get("action", "save"))
     ctx = who.context(state(request))
-    current = _record(request, who, original) if original else None
+    current = manage.get_source(ctx, original) if original else None
     kind = current.kind if current else str(form.get("kind", ""))
     if kind not in web_kinds():
         raise UserError(f"unknown source type {kind!r}")
@@ -163,8 +156,7 @@ def _save_source(request: Request, slug: str, form: FormData) -> Response:
     keep: dict[str, Any] = {"editing": original or None, "kind": kind, "name": name or original}
     try:
         given, unset = options_from_form(fields, form, current.config if current else None)
-        merged = {k: v for k, v in (current.config if current else {}).items() if k not in unset}
-        merged |= given
+        merged = manage.merged_settings(current.config if current else {}, given, unset)
         if action == "check":
             # A worker thread has no event loop of its own.
             verdict = asyncio.run(manage.check_config(kind, merged))
