@@ -42,8 +42,13 @@ async def connect(
     hints: Hints | None = None,
     max_message_bytes: int = 4 * 1024 * 1024,
     open_timeout: float = 10.0,
+    close_timeout: float = 2.0,
 ) -> AsyncIterator[ClientConnection]:
-    """An open websocket for the block's duration; refusals as connector errors."""
+    """An open websocket for the block's duration; refusals as connector errors.
+
+    `close_timeout` bounds the wait for the platform to answer our close: a live peer answers
+    at once, and a stalled one (the usual reason to close) never does; the library's 10 s
+    default held up every reconnection after a stall, and stopping `lyssna listen`."""
     where = describe_url(url)
     try:
         connection = await ws_connect(
@@ -51,6 +56,7 @@ async def connect(
             additional_headers=dict(headers or {}),
             user_agent_header=USER_AGENT,
             open_timeout=open_timeout,
+            close_timeout=close_timeout,
             ping_interval=None,  # `messages` pings, so that an answered ping is visible
             max_size=max_message_bytes,
         )
